@@ -1,0 +1,47 @@
+"""The article record: one per article, the unit every pipeline, exporter and loader works on.
+
+Field names follow the Zyte Article vocabulary where one exists, in snake_case. The JSON Schema
+in ``newsspider/schema/`` documents and validates the same fields; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass
+class Article:
+    """One news article as exported; nested values are plain JSON types."""
+
+    schema_version: str = SCHEMA_VERSION
+    id: str | None = None
+    native_id: str | None = None
+    site: str | None = None
+    url: str | None = None
+    canonical_url: str | None = None
+    title: str | None = None
+    summary: str | None = None
+    body_text: str | None = None
+    body_html: str | None = None
+    published_at: str | None = None
+    published_at_raw: str | None = None
+    modified_at: str | None = None
+    modified_at_raw: str | None = None
+    authors: list[str] = field(default_factory=list)
+    source: str | None = None
+    source_url: str | None = None
+    category: str | None = None
+    breadcrumbs: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    images: list[dict[str, Any]] = field(default_factory=list)
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    view_count: int | None = None
+    comment_count: int | None = None
+    rating: dict[str, Any] | None = None
+    language: str | None = None
+    crawled_at: str | None = None
+    content_hash: str | None = None
+    extractor: str | None = None

@@ -1,0 +1,1 @@
+"""Item pipelines, one concern each, in this order: clean → normalize → validate → dedupe."""

@@ -1,0 +1,1 @@
+"""Spiders: they decide where to go, never what a page says."""

@@ -1,0 +1,1 @@
+"""Text helpers: Vietnamese normalization, HTML to text, boilerplate phrases."""

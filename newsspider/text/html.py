@@ -1,0 +1,99 @@
+"""HTML fragments to text and to sanitized HTML.
+
+The text form is what a reader sees: block elements end paragraphs (one blank line between
+them), ``<br>`` ends a line, table cells are separated by spaces, and image alt text is never
+printed, so a captioned image contributes its caption exactly once, where it stands.
+"""
+
+from __future__ import annotations
+
+import re
+
+import nh3
+from lxml import html as lxml_html
+from lxml.etree import _Element
+
+__all__ = ["element_text", "fragment", "sanitize_html", "serialize_children"]
+
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote caption center dd details div dl dt fieldset figcaption "
+    "figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table "
+    "tbody tfoot thead tr ul".split()
+)
+_CELL_TAGS = frozenset({"td", "th"})
+_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "iframe", "object", "select"})
+_PARAGRAPH = "\x00"  # marks a paragraph boundary while the text is assembled
+_LINE = "\x01"  # marks a <br> line break
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")  # whitespace per HTML; NBSP is content until normalized
+_SPACES = re.compile(r" {2,}")
+
+_ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dl", "dt", "em",
+    "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "li", "ol", "p",
+    "pre", "q", "s", "small", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
+    "tr", "u", "ul",
+}  # fmt: skip
+_ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
+
+
+def fragment(html: str) -> _Element:
+    """Parse an HTML fragment into a ``<div>`` holding it, whatever its top-level shape."""
+    return lxml_html.fragment_fromstring(html or "", create_parent="div")
+
+
+def serialize_children(root: _Element) -> str:
+    """Return the inner HTML of ``root``."""
+    inner = [root.text or ""]
+    inner.extend(lxml_html.tostring(child, encoding="unicode") for child in root)
+    return "".join(inner)
+
+
+def element_text(root: _Element) -> str:
+    """Return the visible text of an element: paragraphs split by a blank line, <br> by a newline."""
+    parts: list[str] = []
+    _collect(root, parts)
+    blocks = []
+    for block in "".join(parts).split(_PARAGRAPH):
+        lines = (_SPACES.sub(" ", line).strip() for line in block.split(_LINE))
+        text = "\n".join(line for line in lines if line)
+        if text:
+            blocks.append(text)
+    return "\n\n".join(blocks)
+
+
+def _collect(el: _Element, parts: list[str]) -> None:
+    tag = el.tag if isinstance(el.tag, str) else None
+    if tag is None or tag in _SKIP_TAGS:  # comments, processing instructions, scripts
+        _append(parts, el.tail)
+        return
+    boundary = _PARAGRAPH if tag in _BLOCK_TAGS else " " if tag in _CELL_TAGS else ""
+    if tag == "br":
+        parts.append(_LINE)
+    parts.append(boundary)
+    _append(parts, el.text)
+    for child in el:
+        _collect(child, parts)
+    parts.append(boundary)
+    _append(parts, el.tail)
+
+
+def _append(parts: list[str], text: str | None) -> None:
+    if text:
+        parts.append(_HTML_SPACE.sub(" ", text))
+
+
+def sanitize_html(html: str) -> str:
+    """Keep article markup only: no scripts, styles, classes, event handlers or unsafe URLs."""
+    return nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    ).strip()
