@@ -15,9 +15,7 @@ from newsspider.text.normalize import normalize_inline
 
 VN_TZ = timezone(timedelta(hours=7))  # Vietnam: UTC+7 all year, no DST
 
-_ISO = re.compile(
-    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
-)
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?")
 _NV_META = re.compile(r"^(\d{4}-\d{2}-\d{2})(.+?)(\d{2}:\d{2}:\d{2})$")
 _NUMERIC_ZONE = re.compile(r"([+-])(\d{2}):?(\d{2})?")
 _NAMED_ZONES = {"ICT": 7, "UTC": 0, "GMT": 0}

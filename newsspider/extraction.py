@@ -24,9 +24,7 @@ class NotAnArticle(ValueError):
     """The page is not an article page of the family asked for."""
 
 
-def article_from_page(
-    sel: Selector, url: str, *, site: str, family: str, utc_offset: float = 7
-) -> Article:
+def article_from_page(sel: Selector, url: str, *, site: str, family: str, utc_offset: float = 7) -> Article:
     """Return the raw :class:`Article` a page yields, before any pipeline."""
     parser = parser_for(family)
     if not parser.is_article_page(sel):

@@ -10,7 +10,8 @@ from __future__ import annotations
 import codecs
 import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from importlib.resources import files
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -43,6 +44,13 @@ class Site:
     def host(self) -> str:
         return urlsplit(self.url).hostname or ""
 
+    def entry(self) -> dict[str, object]:
+        """Return the site as a sites.toml entry (to build a changed copy with make_site)."""
+        entry = {key: value for key, value in asdict(self).items() if value is not None}
+        entry["start_pages"] = list(self.start_pages)
+        del entry["name"]
+        return entry
+
 
 def load_sites(user_file: str | Path | None = None) -> dict[str, Site]:
     """Return every configured site by name: packaged entries overlaid by the user file's."""
@@ -65,7 +73,7 @@ def site_name_for_url(url: str) -> str:
     return name[:64]
 
 
-def make_site(name: str, entry: dict[str, object], origin: str = "spider arguments") -> Site:
+def make_site(name: str, entry: Mapping[str, object], origin: str = "spider arguments") -> Site:
     """Return a checked :class:`Site` built from one entry of a sites file."""
     where = f"{origin}: [{name}]"
     if not _NAME.match(name):

@@ -172,9 +172,7 @@ def test_nukeviet_meta_time_keeps_its_offset() -> None:
     assert dt.isoformat() == "2020-08-24T00:08:00+07:00"
 
 
-@pytest.mark.parametrize(
-    "raw", ["2020-08-24XYZ00:08:00", "2020-08-24T00:08:00", "24/08/2020 00:08", "", "x"]
-)
+@pytest.mark.parametrize("raw", ["2020-08-24XYZ00:08:00", "2020-08-24T00:08:00", "24/08/2020 00:08", "", "x"])
 def test_parse_nukeviet_meta_time_rejects(raw: str) -> None:
     assert parse_nukeviet_meta_time(raw) is None
 

@@ -32,12 +32,13 @@ DEMO_SITE_DIR: Path = Path(__file__).parent / "site"
 
 Headers = list[tuple[str, str]]
 
-_TEXT_TYPES = {"application/xml", "application/json", "application/javascript",
-               "application/xhtml+xml"}
+_TEXT_TYPES = {"application/xml", "application/json", "application/javascript", "application/xhtml+xml"}
 # A %XX escape (to upper-case) or a byte that may not appear raw in a request target.
 _ESCAPE_OR_RAW = re.compile(rb"%[0-9a-fA-F]{2}|[^\x21-\x7e]")
-_NOT_FOUND = b"<!DOCTYPE html><html><head><title>404 Not Found</title></head>" \
-             b"<body><h1>Not Found</h1><p>Not in the fixture manifest.</p></body></html>\n"
+_NOT_FOUND = (
+    b"<!DOCTYPE html><html><head><title>404 Not Found</title></head>"
+    b"<body><h1>Not Found</h1><p>Not in the fixture manifest.</p></body></html>\n"
+)
 
 
 def canonical_target(target: str) -> str:
@@ -48,9 +49,9 @@ def canonical_target(target: str) -> str:
     ``/`` stay distinct.
     """
     raw = target.encode("utf-8", "surrogateescape")
-    return _ESCAPE_OR_RAW.sub(
-        lambda m: m[0].upper() if len(m[0]) == 3 else b"%%%02X" % m[0][0], raw
-    ).decode("ascii")
+    return _ESCAPE_OR_RAW.sub(lambda m: m[0].upper() if len(m[0]) == 3 else b"%%%02X" % m[0][0], raw).decode(
+        "ascii"
+    )
 
 
 def _is_text(content_type: str) -> bool:
@@ -71,9 +72,11 @@ class FixtureSite:
     def __init__(self, variant_dir: Path | str, served_origin: str | None = None) -> None:
         self.variant_dir = Path(variant_dir)
         self.manifest: dict[str, dict] = json.loads(
-            (self.variant_dir / "manifest.json").read_text(encoding="utf-8"))
+            (self.variant_dir / "manifest.json").read_text(encoding="utf-8")
+        )
         self.recorded_origin: str = json.loads(
-            (self.variant_dir / "variant.json").read_text(encoding="utf-8"))["origin"]
+            (self.variant_dir / "variant.json").read_text(encoding="utf-8")
+        )["origin"]
         self.served_origin = served_origin or self.recorded_origin
         self._canonical = {canonical_target(key): key for key in self.manifest}
         self._bodies: dict[str, bytes] = {}
@@ -87,8 +90,11 @@ class FixtureSite:
         """``(status, headers, body)`` for a request target; 404 for anything not recorded."""
         entry = self.lookup(target)
         if entry is None:
-            return 404, [("Content-Type", "text/html; charset=utf-8"),
-                         ("Content-Length", str(len(_NOT_FOUND)))], _NOT_FOUND
+            return (
+                404,
+                [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(_NOT_FOUND)))],
+                _NOT_FOUND,
+            )
         body = self._body(entry["file"], entry["content_type"])
         headers = [("Content-Type", entry["content_type"])]
         if 300 <= entry["status"] < 400 and "location" in entry:
@@ -98,7 +104,7 @@ class FixtureSite:
 
     def _rewrite_location(self, location: str) -> str:
         if location.startswith(self.recorded_origin):
-            return self.served_origin + location[len(self.recorded_origin):]
+            return self.served_origin + location[len(self.recorded_origin) :]
         return location
 
     def _body(self, file: str, content_type: str) -> bytes:
@@ -107,10 +113,11 @@ class FixtureSite:
         if cached is None:
             cached = (self.variant_dir / file).read_bytes()
             if _is_text(content_type) and self.served_origin != self.recorded_origin:
-                for old, new in ((self.recorded_origin, self.served_origin),
-                                 (self.recorded_origin.replace("/", "\\/"),
-                                  self.served_origin.replace("/", "\\/")),
-                                 (_percent(self.recorded_origin), _percent(self.served_origin))):
+                for old, new in (
+                    (self.recorded_origin, self.served_origin),
+                    (self.recorded_origin.replace("/", "\\/"), self.served_origin.replace("/", "\\/")),
+                    (_percent(self.recorded_origin), _percent(self.served_origin)),
+                ):
                     cached = cached.replace(old.encode(), new.encode())
             # Racing threads compute the same bytes; dict.setdefault keeps exactly one copy.
             cached = self._bodies.setdefault(file, cached)
@@ -166,8 +173,9 @@ class FixtureServer:
         self.site = FixtureSite(variant_dir, served_origin=self.origin)
         self.requests: list[tuple[str, str, int]] = []
         self._log_lock = threading.Lock()
-        self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        name=f"fixture-server {self.origin}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name=f"fixture-server {self.origin}", daemon=True
+        )
 
     def url(self, path: str = "/") -> str:
         """Absolute URL of ``path`` (a request target such as ``/tag/x?page=2``) on this server."""
@@ -191,13 +199,13 @@ class FixtureServer:
     def __enter__(self) -> FixtureServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 
-def serve_forever(variant_dir: Path | str = DEMO_SITE_DIR, host: str = "127.0.0.1",
-                  port: int = 8088) -> None:
+def serve_forever(variant_dir: Path | str = DEMO_SITE_DIR, host: str = "127.0.0.1", port: int = 8088) -> None:
     """Serve ``variant_dir`` in the foreground until Ctrl-C, printing the origin first.
 
     Port 8088 is the recorded origin's port, so the pages then need no rewriting at all.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 from parsel import Selector, SelectorList
 
@@ -40,9 +40,12 @@ _PAGE_TAIL = re.compile(r"/page-\d+/?$")
 # Path segments of the news module that are never articles or listings worth a request:
 # popups, downloads, feeds, tag/topic indexes, search, and the modules that are not news.
 _BLOCKED_SEGMENTS = frozenset(
-    "print sendmail savefile rating comment rss instant-rss tag topic groups author search seek "
-    "users feeds sitemap admin statistics banners contact voting siteterms about".split()
-)
+    {
+        "print", "sendmail", "savefile", "rating", "comment", "rss", "instant-rss", "tag", "topic",
+        "groups", "author", "search", "seek", "users", "feeds", "sitemap", "admin", "statistics",
+        "banners", "contact", "voting", "siteterms", "about",
+    }
+)  # fmt: skip
 _VISIBLE_TIME = re.compile(r"\d{1,2}/\d{1,2}/\d{4}(?:\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AP]M)?)?")
 _RATING = re.compile(r"(\d+)\D+?(\d+)")
 _SOURCE_LABELS = ("nguồn tin",)
@@ -71,13 +74,9 @@ def is_article_page(sel: Selector) -> bool:
 
 def article_id(url: str) -> str | None:
     """Return the article id in a NukeViet article URL (short, module, language or query form)."""
-    parts = urlsplit(url)
-    path = parts.path
-    if path.endswith("/index.php") or path == "/index.php":
-        path = "/" + parse_qs(parts.query).get("op", [""])[0]
     if is_blocked_url(url):
         return None
-    match = _ARTICLE_TAIL.search(path)
+    match = _ARTICLE_TAIL.search(_route(url))
     return match.group(1) if match else None
 
 
@@ -95,15 +94,15 @@ def category_urls(sel: Selector, page_url: str) -> list[str]:
     """Return the news module's category listings, read from the page's RSS alternates.
 
     Every news page links one feed per category (``…/rss/{cat}/``) next to the module feed
-    (``…/rss/``); the listing of a category is the same path without ``rss/``. That holds for
-    every URL form (short, module, language, ``/index.php/`` prefix).
+    (``…/rss/``); the listing of a category is the same route without ``rss/``. That holds for
+    every URL form (short, module, language, ``/index.php/`` prefix, ``?nv=news&op=rss/{cat}``).
     """
     urls: list[str] = []
     for href in sel.xpath("//link[@rel='alternate'][contains(@type, 'rss')]/@href").getall():
-        feed = urlsplit(urljoin(page_url, href))
-        base, marker, category = feed.path.partition("/rss/")
+        feed = urljoin(page_url, href)
+        base, marker, category = ("/" + _route(feed).lstrip("/")).partition("/rss/")
         if marker and category.strip("/"):
-            urls.append(feed._replace(path=f"{base}/{category.strip('/')}/", query="").geturl())
+            urls.append(_with_route(feed, f"{base}/{category.strip('/')}/"))
     return list(dict.fromkeys(urls))
 
 
@@ -118,7 +117,7 @@ def next_page_urls(sel: Selector, page_url: str) -> list[str]:
     """Return the pagination links (``…/page-N/``) of a listing page."""
     hrefs = sel.css("ul.pagination a::attr(href)").getall()
     urls = (urljoin(page_url, href) for href in hrefs if not href.startswith("javascript"))
-    return list(dict.fromkeys(url for url in urls if _PAGE_TAIL.search(urlsplit(url).path)))
+    return list(dict.fromkeys(url for url in urls if _PAGE_TAIL.search(_route(url))))
 
 
 def parse_article(sel: Selector, url: str, *, default_utc_offset: float = 7) -> dict[str, Any]:
@@ -160,6 +159,24 @@ def parse_article(sel: Selector, url: str, *, default_utc_offset: float = 7) -> 
     }
 
 
+def _route(url: str) -> str:
+    """Return the route of a URL: its path, or the ``op`` of the query form (``index.php?op=…``)."""
+    parts = urlsplit(url)
+    if parts.path.endswith("/index.php"):
+        return "/" + parse_qs(parts.query).get("op", [""])[0]
+    return parts.path
+
+
+def _with_route(url: str, route: str) -> str:
+    """Return ``url`` with its route replaced, keeping its form (path, or ``op`` parameter)."""
+    parts = urlsplit(url)
+    if parts.path.endswith("/index.php"):
+        query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+        query["op"] = route.strip("/")
+        return parts._replace(query=urlencode(query, safe="/")).geturl()
+    return parts._replace(path=route, query="").geturl()
+
+
 def _main_column(sel: Selector) -> Selector | SelectorList[Selector]:
     """Return the listing's main column: the grid column that holds the pagination or list."""
     anchors = sel.css("ul.pagination, div.list-group, div.news_column, div.viewcat")
@@ -199,7 +216,7 @@ def _published_raw(scope: Selector | SelectorList[Selector]) -> str | None:
 
 def _meta_counters(scope: Selector | SelectorList[Selector]) -> dict[str, int]:
     """Return the eGov header counters keyed by their icon (views ``fa-eye``, comments …)."""
-    counters = {}
+    counters: dict[str, int] = {}
     for span in scope.css(".newsdetailmetatop span.h5"):
         icon = span.css("i::attr(class), em::attr(class)").get("")
         digits = re.sub(r"\D", "", "".join(span.xpath("text()").getall()))

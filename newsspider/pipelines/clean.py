@@ -11,7 +11,7 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 
-from newsspider.text.boilerplate import ELEMENT_SELECTORS, remove_boilerplate_lines
+from newsspider.text.boilerplate import BOILERPLATE_ELEMENTS, remove_boilerplate_lines
 from newsspider.text.html import element_text, fragment, sanitize_html, serialize_children
 
 __all__ = ["CleanPipeline", "clean_record"]
@@ -22,7 +22,7 @@ def clean_record(record: dict[str, Any] | ItemAdapter) -> None:
     body_html = record.get("body_html")
     if body_html:
         root = fragment(body_html)
-        for element in root.cssselect(ELEMENT_SELECTORS):
+        for element in BOILERPLATE_ELEMENTS(root):
             element.drop_tree()  # keeps the element's tail text, which is not part of it
         if record.get("url"):
             root.make_links_absolute(record["url"], resolve_base_href=False)

@@ -20,9 +20,7 @@ from newsspider.schema import article_schema
 
 __all__ = ["ValidatePipeline", "validation_errors"]
 
-_VALIDATOR = Draft202012Validator(
-    article_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER
-)
+_VALIDATOR = Draft202012Validator(article_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def validation_errors(record: dict[str, Any]) -> list[str]:

@@ -11,6 +11,7 @@ an :class:`~newsspider.items.Article` for the pipelines.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from types import ModuleType
 from typing import Any
 
 import scrapy
@@ -41,6 +42,7 @@ class PortalSpider(scrapy.Spider):
         self.site = self.portal.name  # read by the feed URI: output/%(site)s/%(run_ts)s.jsonl
         self.run_ts = run_timestamp()
         self.allowed_domains = [self.portal.host]
+        self.family: str | None = self.portal.family
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -63,58 +65,58 @@ class PortalSpider(scrapy.Spider):
         return super().from_crawler(crawler, *args, **kwargs)
 
     async def start(self) -> AsyncIterator[Request]:
-        yield self._request(self.portal.url, self.parse_root, dont_filter=True)
+        yield Request(self.portal.url, callback=self.parse_root, dont_filter=True)
         for page in self.portal.start_pages:
-            yield self._request(page, self.parse_listing)
+            yield Request(page, callback=self.parse_listing)
 
     def parse_root(self, response: Response) -> Iterator[Request]:
         """Recognise the family and queue every category listing the root links."""
-        if (response := self._html(response)) is None:
+        page = self._html(response)
+        if page is None or (parser := self._parser(page)) is None:
             return
-        family = self.portal.family or detect_family(response.selector)
-        if family is None:
-            self.logger.error("%s: no known CMS family recognised; set `family` for the site",
-                              response.url)  # fmt: skip
-            self._count("root_unrecognised")
-            return
-        self.family = family
-        categories = parser_for(family).category_urls(response.selector, response.url)
-        self.logger.info("%s: %s portal, %d categories", self.site, family, len(categories))
+        categories = parser.category_urls(page.selector, page.url)
+        self.logger.info("%s: %s portal, %d categories", self.site, self.family, len(categories))
         if not categories:
             self._count("no_categories")
         for url in categories:
-            yield self._request(url, self.parse_listing)
+            yield Request(url, callback=self.parse_listing)
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
         """Queue the articles of a listing page and its other pages."""
-        if (response := self._html(response)) is None:
+        page = self._html(response)
+        if page is None or (parser := self._parser(page)) is None:
             return
-        parser = parser_for(self._family(response))
-        for url in parser.listing_article_urls(response.selector, response.url):
-            yield self._request(url, self.parse_article)
-        for url in parser.next_page_urls(response.selector, response.url):
-            yield self._request(url, self.parse_listing)
+        for url in parser.listing_article_urls(page.selector, page.url):
+            yield Request(url, callback=self.parse_article)
+        for url in parser.next_page_urls(page.selector, page.url):
+            yield Request(url, callback=self.parse_listing)
 
     def parse_article(self, response: Response) -> Iterator[Article]:
         """Turn an article page into its raw record; the pipelines do the rest."""
-        if (response := self._html(response)) is None:
+        page = self._html(response)
+        if page is None or self._parser(page) is None:
             return
+        assert self.family is not None
         try:
             yield article_from_page(
-                response.selector, response.url, site=self.site,
-                family=self._family(response), utc_offset=self.portal.timezone,
-            )  # fmt: skip
+                page.selector, page.url, site=self.site, family=self.family, utc_offset=self.portal.timezone
+            )
         except NotAnArticle:
-            self.logger.warning("not an article page: %s", response.url)
+            self.logger.warning("not an article page: %s", page.url)
             self._count("not_article")
 
     def is_blocked(self, url: str) -> bool:
         """Return True for an endpoint of the portal's family that must never be requested."""
-        family = getattr(self, "family", None) or self.portal.family
-        return bool(family) and parser_for(family).is_blocked_url(url)
+        return self.family is not None and parser_for(self.family).is_blocked_url(url)
 
-    def _request(self, url: str, callback: Any, *, dont_filter: bool = False) -> Request:
-        return Request(url, callback=callback, dont_filter=dont_filter)
+    def _parser(self, page: TextResponse) -> ModuleType | None:
+        """Return the family parser, recognising the family from ``page`` the first time."""
+        self.family = self.family or detect_family(page.selector)
+        if self.family is None:
+            self.logger.error("%s: no known CMS family recognised; set `family` for the site", page.url)
+            self._count("family_unrecognised")
+            return None
+        return parser_for(self.family)
 
     def _html(self, response: Response) -> TextResponse | None:
         """Return the response as text (in the site's forced encoding, if any), or None."""
@@ -126,33 +128,19 @@ class PortalSpider(scrapy.Spider):
             return response.replace(encoding=self.portal.encoding)
         return response
 
-    def _family(self, response: Response) -> str:
-        family = getattr(self, "family", None) or self.portal.family
-        return family or detect_family(response.selector) or "nukeviet"
-
     def _count(self, key: str) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"newsspider/{key}")
 
 
-def _resolve_site(
-    name: str | None, url: str | None, family: str | None, sites_file: str | None
-) -> Site:
+def _resolve_site(name: str | None, url: str | None, family: str | None, sites_file: str | None) -> Site:
     """Return the portal to crawl from the spider arguments, or raise with what is wrong."""
+    overrides = {key: value for key, value in {"url": url, "family": family}.items() if value}
     if name:
         sites = load_sites(sites_file)
         if name not in sites:
             raise SiteConfigError(f"no site named {name!r}; configured: {', '.join(sorted(sites))}")
-        base = sites[name]
-        if not (url or family):
-            return base
-        entry = {"url": url or base.url, "family": family or base.family,
-                 "start_pages": list(base.start_pages), "timezone": base.timezone,
-                 "verified": base.verified, "notes": base.notes}  # fmt: skip
-        if base.encoding:
-            entry["encoding"] = base.encoding
-        return make_site(name, entry)
+        return make_site(name, sites[name].entry() | overrides) if overrides else sites[name]
     if url:
-        entry = {"url": url} | ({"family": family} if family else {})
-        return make_site(site_name_for_url(url), entry)
+        return make_site(site_name_for_url(url), overrides)
     raise SiteConfigError("say which portal to crawl: -a site=NAME or -a url=ROOT_URL")

@@ -13,10 +13,15 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["ELEMENT_SELECTORS", "is_boilerplate_line", "remove_boilerplate_lines"]
+from cssselect import GenericTranslator
+from lxml.etree import XPath
 
-# Blocks around (and sometimes pasted inside) an article body.
-ELEMENT_SELECTORS = ", ".join(
+__all__ = ["BOILERPLATE_ELEMENTS", "is_boilerplate_line", "remove_boilerplate_lines"]
+
+# Blocks around (and sometimes pasted inside) an article body, and the blocks that hold fields
+# of the record (title, summary, header row, lead image, author/source lines, tags): when a body
+# container wraps them too, they must not be read as body text.
+_ELEMENT_SELECTORS = ", ".join(
     [
         "script", "style", "noscript", "template", "iframe", "form", "button", "select",
         "#form3B", "#stringrating", "#idcomment", "#showcomment", "#formcomment",
@@ -29,8 +34,14 @@ ELEMENT_SELECTORS = ", ".join(
         "ul.temp-breadcrumbs", "ul.breadcrumbs", ".breadcrumbs-wrap",
         ".news-download-file", ".alert-info",
         ".hidden", ".hide", ".d-none", "[itemprop='publisher']",
+        "h1[itemprop='headline']", "[itemprop='description']", ".newsdetailmetatop",
+        "figure.article", "#imgpreview", "p.h5.text-right",
     ]
 )  # fmt: skip
+BOILERPLATE_ELEMENTS = XPath(
+    GenericTranslator().css_to_xpath(_ELEMENT_SELECTORS)
+    + " | descendant-or-self::div[contains(@class, 'h5')][em[contains(@class, 'fa-tags')]]"
+)
 
 _WEEKDAY = r"(?:Chủ nhật|Thứ (?:hai|ba|tư|năm|sáu|bảy))"
 _LINE_PATTERNS = [

@@ -1,7 +1,7 @@
 """HTML fragments to text and to sanitized HTML.
 
 The text form is what a reader sees: block elements end paragraphs (one blank line between
-them), ``<br>`` ends a line, table cells are separated by spaces, and image alt text is never
+them), ``<br>`` and table rows end a line, table cells are separated by spaces, and image alt text is never
 printed, so a captioned image contributes its caption exactly once, where it stands.
 """
 
@@ -16,14 +16,18 @@ from lxml.etree import _Element
 __all__ = ["element_text", "fragment", "sanitize_html", "serialize_children"]
 
 _BLOCK_TAGS = frozenset(
-    "address article aside blockquote caption center dd details div dl dt fieldset figcaption "
-    "figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table "
-    "tbody tfoot thead tr ul".split()
-)
-_CELL_TAGS = frozenset({"td", "th"})
+    {
+        "address", "article", "aside", "blockquote", "caption", "center", "dd", "details", "div",
+        "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4",
+        "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary",
+        "table", "ul",
+    }
+)  # fmt: skip
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "iframe", "object", "select"})
 _PARAGRAPH = "\x00"  # marks a paragraph boundary while the text is assembled
 _LINE = "\x01"  # marks a <br> line break
+# A table row is a line of its table's paragraph; its cells are separated by spaces.
+_BOUNDARIES = dict.fromkeys(_BLOCK_TAGS, _PARAGRAPH) | {"tr": _LINE, "td": " ", "th": " "}
 _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")  # whitespace per HTML; NBSP is content until normalized
 _SPACES = re.compile(r" {2,}")
 
@@ -71,7 +75,7 @@ def _collect(el: _Element, parts: list[str]) -> None:
     if tag is None or tag in _SKIP_TAGS:  # comments, processing instructions, scripts
         _append(parts, el.tail)
         return
-    boundary = _PARAGRAPH if tag in _BLOCK_TAGS else " " if tag in _CELL_TAGS else ""
+    boundary = _BOUNDARIES.get(tag, "")
     if tag == "br":
         parts.append(_LINE)
     parts.append(boundary)

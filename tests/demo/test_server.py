@@ -46,8 +46,9 @@ def load_manifest(variant_dir: Path) -> dict[str, dict]:
 
 def first(manifest: dict[str, dict], **wanted: object) -> tuple[str, dict]:
     """The first manifest entry whose fields have the ``wanted`` values."""
-    return next((k, v) for k, v in manifest.items()
-                if all(v.get(field) == value for field, value in wanted.items()))
+    return next(
+        (k, v) for k, v in manifest.items() if all(v.get(field) == value for field, value in wanted.items())
+    )
 
 
 @pytest.fixture(scope="module", params=VARIANTS)
@@ -72,15 +73,17 @@ def test_absolute_location_is_rewritten_to_server_origin(
 ) -> None:
     variant_dir, server = variant
     manifest = load_manifest(variant_dir)
-    absolute = [(k, v) for k, v in manifest.items()
-                if v["status"] == 301 and v["location"].startswith(RECORDED_ORIGIN)]
-    relative = [(k, v) for k, v in manifest.items()
-                if v["status"] == 301 and v["location"].startswith("/")]
+    absolute = [
+        (k, v)
+        for k, v in manifest.items()
+        if v["status"] == 301 and v["location"].startswith(RECORDED_ORIGIN)
+    ]
+    relative = [(k, v) for k, v in manifest.items() if v["status"] == 301 and v["location"].startswith("/")]
     assert absolute and relative
     for target, entry in absolute:
         status, headers, _ = fetch(server.url(target))
         assert status == 301
-        assert headers["Location"] == server.origin + entry["location"][len(RECORDED_ORIGIN):]
+        assert headers["Location"] == server.origin + entry["location"][len(RECORDED_ORIGIN) :]
     target, entry = relative[0]
     assert fetch(server.url(target))[1]["Location"] == entry["location"]
 
@@ -124,8 +127,9 @@ def test_tag_target_matches_lower_case_hex_and_raw_utf8(
     variant: tuple[Path, FixtureServer],
 ) -> None:
     variant_dir, server = variant
-    target, entry = next((k, v) for k, v in load_manifest(variant_dir).items()
-                         if v["kind"] == "tag" and "%" in k)
+    target, entry = next(
+        (k, v) for k, v in load_manifest(variant_dir).items() if v["kind"] == "tag" and "%" in k
+    )
     lower = target.lower()
     assert lower != target and lower not in load_manifest(variant_dir)
     status, _, body = fetch(server.url(lower))
@@ -152,8 +156,7 @@ def test_access_log_records_requests() -> None:
         fetch(server.url("/"))
         fetch(server.url("/"), method="HEAD")
         fetch(server.url("/missing"))
-        assert server.requests == [("GET", "/", 200), ("HEAD", "/", 200),
-                                   ("GET", "/missing", 404)]
+        assert server.requests == [("GET", "/", 200), ("HEAD", "/", 200), ("GET", "/missing", 404)]
     server.stop()  # idempotent
 
 
