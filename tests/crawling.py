@@ -26,3 +26,25 @@ def run_crawl(cwd: Path, *args: str, timeout: float = 300) -> subprocess.Complet
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def derived_site(workdir: Path, variant_dir: Path, changes: dict[str, dict[str, Any]]) -> Path:
+    """Return a copy of a fixture site with some responses changed, the fixture left untouched.
+
+    ``changes`` maps a request target to the manifest fields to change; a ``body`` (bytes) is
+    written to a new file. The original files are reached through a symlink, not copied.
+    """
+    site = workdir / f"site-{len(list(workdir.glob('site-*')))}"
+    site.mkdir()
+    (site / "files").symlink_to(variant_dir / "files")
+    (site / "variant.json").write_bytes((variant_dir / "variant.json").read_bytes())
+    manifest = json.loads((variant_dir / "manifest.json").read_text(encoding="utf-8"))
+    for number, (target, change) in enumerate(changes.items()):
+        entry = dict(manifest.get(target, {"status": 200, "content_type": "text/html; charset=utf-8"}))
+        body = change.pop("body", None)
+        if body is not None:
+            (site / f"changed-{number}").write_bytes(body)
+            entry["file"] = f"changed-{number}"
+        manifest[target] = entry | change
+    (site / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return site

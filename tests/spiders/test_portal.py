@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
 import pytest
-from crawling import read_jsonl, run_crawl
-from gold import BOILERPLATE_PHRASES, NUKEVIET, VARIANTS, actual_fields, expected_fields, gold_records
+from crawling import derived_site, read_jsonl, run_crawl
+from gold import (
+    BOILERPLATE_PHRASES,
+    NUKEVIET,
+    VARIANTS,
+    actual_fields,
+    expected_fields,
+    gold_records,
+    manifest,
+)  # fmt: skip
 
 from newsspider.demo.server import FixtureServer
 from newsspider.parsers.nukeviet import is_blocked_url
@@ -87,14 +93,8 @@ def test_default_output_path_and_no_second_copy(tmp_path: Path) -> None:
 
 def test_robots_txt_is_obeyed(tmp_path: Path) -> None:
     """A portal whose robots.txt disallows a category: none of its pages is fetched."""
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "files").symlink_to(NUKEVIET / "egov-short" / "files")
-    manifest = json.loads((NUKEVIET / "egov-short/manifest.json").read_text(encoding="utf-8"))
-    (site / "robots.txt").write_text("User-agent: *\nDisallow: /kinh-te/\n", encoding="utf-8")
-    manifest["/robots.txt"]["file"] = "robots.txt"
-    (site / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    shutil.copy(NUKEVIET / "egov-short/variant.json", site / "variant.json")
+    robots = {"/robots.txt": {"body": b"User-agent: *\nDisallow: /kinh-te/\n"}}
+    site = derived_site(tmp_path, NUKEVIET / "egov-short", robots)
     with FixtureServer(site) as server:
         result = run_crawl(tmp_path, "-a", f"url={server.url('/')}", "-O", "out.jsonl")
         targets = [target for _, target, _ in server.requests]
@@ -103,6 +103,39 @@ def test_robots_txt_is_obeyed(tmp_path: Path) -> None:
     assert "/thoi-su/" in targets
     exported = {record["canonical_url"].split("/")[3] for record in read_jsonl(tmp_path / "out.jsonl")}
     assert "kinh-te" not in exported and "chinh-tri" in exported
+
+
+def test_never_leaves_the_portal_host_even_through_a_redirect(tmp_path: Path) -> None:
+    """An article link that 301s to another host is not followed; that host sees nothing."""
+    with FixtureServer(NUKEVIET / "stock-lang") as elsewhere:
+        article = "/chinh-tri/ky-hop-thu-10-hdnd-tinh-thong-qua-25-nghi-quyet-quan-trong-4.html"
+        # "localhost" is another host name than the portal's 127.0.0.1, on loopback all the same
+        offsite = elsewhere.origin.replace("127.0.0.1", "localhost") + "/vi/news" + article
+        site = derived_site(
+            tmp_path, NUKEVIET / "egov-short", {article: {"status": 301, "location": offsite}}
+        )
+        with FixtureServer(site) as server:
+            result = run_crawl(tmp_path, "-a", f"url={server.url('/')}", "-O", "out.jsonl")
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert elsewhere.requests == []
+    assert "4" not in {record["native_id"] for record in read_jsonl(tmp_path / "out.jsonl")}
+
+
+def test_invalid_record_lands_in_rejects_beside_the_feed(tmp_path: Path) -> None:
+    """An article page whose template lost its headline: rejected with the reason, not lost."""
+    gold = next(g for g in gold_records("egov-short") if g["id"] == 13)
+    page = (NUKEVIET / "egov-short" / manifest("egov-short")[gold["path"]]["file"]).read_bytes()
+    broken = page.replace(b'itemprop="headline"', b"").replace(b'<h1 class="title', b'<h2 class="x')
+    broken = broken.replace(b'property="og:title"', b'property="og:x"')
+    site = derived_site(tmp_path, NUKEVIET / "egov-short", {gold["path"]: {"body": broken}})
+    with FixtureServer(site) as server:
+        result = run_crawl(tmp_path, "-a", f"url={server.url('/')}", "-O", "out.jsonl")
+    assert result.returncode == 0, result.stderr[-3000:]
+    exported = {record["native_id"] for record in read_jsonl(tmp_path / "out.jsonl")}
+    assert len(exported) == 29 and "13" not in exported
+    (reject,) = read_jsonl(tmp_path / "out.rejects.jsonl")
+    assert reject["reasons"] == ["title: None is not of type 'string'"]
+    assert reject["record"]["native_id"] == "13" and reject["record"]["body_text"]
 
 
 def test_unknown_site_name_is_a_clear_error(tmp_path: Path) -> None:
