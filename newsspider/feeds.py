@@ -1,4 +1,4 @@
-"""Where records go: the default feed path and the rejects file beside it.
+"""Where records go: the default feed path, unbuffered feed files, and the rejects file.
 
 The default feed, ``output/<site>/<run timestamp>.jsonl``, is filled from the spider's ``site``
 and ``run_ts`` attributes; the spider adds it only when ``FEEDS`` is empty, so ``-O file.jsonl``
@@ -9,16 +9,38 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
+from scrapy import Spider
+from scrapy.extensions.feedexport import FileFeedStorage
 from scrapy.settings import BaseSettings
 
-__all__ = ["DEFAULT_FEED_OPTIONS", "DEFAULT_FEED_URI", "rejects_path", "run_timestamp"]
+__all__ = [
+    "DEFAULT_FEED_OPTIONS",
+    "DEFAULT_FEED_URI",
+    "UnbufferedFileFeedStorage",
+    "local_feeds",
+    "rejects_path",
+    "run_timestamp",
+]
 
 DEFAULT_FEED_URI = "output/%(site)s/%(run_ts)s.jsonl"
 DEFAULT_FEED_OPTIONS = {"format": "jsonlines", "encoding": "utf-8", "overwrite": False}
 _REJECTS_SUFFIX = ".rejects.jsonl"
+
+
+class UnbufferedFileFeedStorage(FileFeedStorage):
+    """A local feed file written through to the OS record by record.
+
+    The seen-store records an article right after the feed exporter wrote it; with a buffered
+    file, a killed process would lose records the store already counts as exported.
+    """
+
+    def open(self, spider: Spider) -> IO[bytes]:
+        path = Path(self.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path.open(self.write_mode, buffering=0)
 
 
 def run_timestamp(moment: datetime | None = None) -> str:
@@ -27,16 +49,26 @@ def run_timestamp(moment: datetime | None = None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
 
 
-def rejects_path(settings: BaseSettings, spider: Any) -> str:
-    """Return the rejects file of this run: beside the first local feed, else the default place."""
+def local_feeds(settings: BaseSettings, spider: Any) -> list[tuple[str, bool]]:
+    """Return ``(path, overwrite)`` of every feed of this run that is a local file."""
     params = _Params(site=spider.site, run_ts=spider.run_ts, name=spider.name, time=spider.run_ts,
                      batch_time=spider.run_ts, batch_id=1)  # fmt: skip
-    for uri in settings.getdict("FEEDS"):
+    feeds = []
+    for uri, options in settings.getdict("FEEDS").items():
         parts = urlsplit(str(uri))
         if parts.scheme in ("", "file") or len(parts.scheme) == 1:  # a path, or C:\…
             path = str(uri)[len("file://") :] if parts.scheme == "file" else str(uri)
-            return _beside(path % params)
-    return _beside(DEFAULT_FEED_URI % params)
+            feeds.append((path % params, bool((options or {}).get("overwrite", False))))
+    return feeds
+
+
+def rejects_path(settings: BaseSettings, spider: Any) -> str:
+    """Return the rejects file of this run: beside the first local feed, else the default place."""
+    feeds = local_feeds(settings, spider)
+    feed = feeds[0][0] if feeds else DEFAULT_FEED_URI % {"site": spider.site, "run_ts": spider.run_ts}
+    path = Path(feed)
+    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
+    return str(path.with_name(stem + _REJECTS_SUFFIX))
 
 
 class _Params(dict[str, Any]):
@@ -44,9 +76,3 @@ class _Params(dict[str, Any]):
 
     def __missing__(self, key: str) -> str:
         return ""
-
-
-def _beside(feed_path: str) -> str:
-    path = Path(feed_path)
-    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
-    return str(path.with_name(stem + _REJECTS_SUFFIX))

@@ -18,6 +18,7 @@ USER_AGENT = (
 )
 ROBOTSTXT_OBEY = True
 ROBOTSTXT_USER_AGENT = "newsspider"
+ROBOTSTXT_PARSER = "newsspider.robots.SitemapAnnouncingRobotParser"  # also hands over Sitemap: lines
 
 # Politeness: provincial portals are small servers.
 CONCURRENT_REQUESTS = 16
@@ -50,6 +51,27 @@ ITEM_PIPELINES = {
 # writes output/<site>/<run timestamp>.jsonl; `-O file.jsonl` replaces that, and rejects go
 # beside whichever feed is in force.
 FEED_EXPORT_ENCODING = "utf-8"
+FEED_STORAGES = {
+    "": "newsspider.feeds.UnbufferedFileFeedStorage",
+    "file": "newsspider.feeds.UnbufferedFileFeedStorage",
+}
+
+# Incremental runs: a seen-store per site (SQLite) in NEWSSPIDER_STATE_DIR remembers what was
+# exported, so a scheduled run fetches only new and changed articles. Off: every run is full.
+NEWSSPIDER_INCREMENTAL = True
+NEWSSPIDER_STATE_DIR = "state"
+
+# Progress lines every N seconds (0: none); a run whose failed requests exceed this share of
+# all requests (or that fetched nothing) ends with exit status 3.
+NEWSSPIDER_PROGRESS_INTERVAL = 60.0
+NEWSSPIDER_MAX_ERROR_RATE = 0.5
+
+EXTENSIONS = {
+    # after the feed exporter (0): an article is recorded as seen only once it is written
+    "newsspider.extensions.seen.RecordExported": 100,
+    "newsspider.extensions.progress.Progress": 110,
+}
+COMMANDS_MODULE = "newsspider.commands"
 
 # Where `-a site=NAME` looks for portals besides the packaged list (None: ./sites.toml if any).
 NEWSSPIDER_SITES_FILE = None

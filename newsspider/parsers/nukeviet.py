@@ -23,6 +23,7 @@ __all__ = [
     "EXTRACTOR",
     "article_id",
     "category_urls",
+    "feed_urls",
     "is_article_page",
     "is_blocked_url",
     "is_nukeviet",
@@ -30,6 +31,7 @@ __all__ = [
     "next_page_urls",
     "page_vars",
     "parse_article",
+    "wanted_sitemap",
 ]
 
 EXTRACTOR = "nukeviet/1"
@@ -37,15 +39,20 @@ EXTRACTOR = "nukeviet/1"
 _NV_VAR = re.compile(r"\bnv_(\w+)\s*=\s*(\"[^\"]*\"|-?[\d.]+)")
 _ARTICLE_TAIL = re.compile(r"/[^/?#]+-(\d+)\.html$")
 _PAGE_TAIL = re.compile(r"/page-\d+/?$")
-# Path segments of the news module that are never articles or listings worth a request:
-# popups, downloads, feeds, tag/topic indexes, search, and the modules that are not news.
+_MODULE_SITEMAP = re.compile(r"/sitemap-[a-z]{2}\.([\w-]+)\.xml$")
+# Endpoints a crawler must never request: popups, downloads, votes, comment posting, accounts,
+# and search (an infinite URL space).
 _BLOCKED_SEGMENTS = frozenset(
     {
-        "print", "sendmail", "savefile", "rating", "comment", "rss", "instant-rss", "tag", "topic",
-        "groups", "author", "search", "seek", "users", "feeds", "sitemap", "admin", "statistics",
-        "banners", "contact", "voting", "siteterms", "about",
+        "print", "sendmail", "savefile", "rating", "comment", "instant-rss", "users", "admin",
+        "statistics", "banners", "contact", "voting", "search", "seek",
     }
 )  # fmt: skip
+# Path segments that are never an article or a category listing (feeds and sitemaps are read,
+# but as discovery sources; tag and topic pages repeat the category listings).
+_NON_ARTICLE_SEGMENTS = _BLOCKED_SEGMENTS | {
+    "rss", "tag", "topic", "groups", "author", "feeds", "sitemap", "siteterms", "about",
+}  # fmt: skip
 _VISIBLE_TIME = re.compile(r"\d{1,2}/\d{1,2}/\d{4}(?:\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AP]M)?)?")
 _RATING = re.compile(r"(\d+)\D+?(\d+)")
 _SOURCE_LABELS = ("nguồn tin",)
@@ -74,20 +81,18 @@ def is_article_page(sel: Selector) -> bool:
 
 def article_id(url: str) -> str | None:
     """Return the article id in a NukeViet article URL (short, module, language or query form)."""
-    if is_blocked_url(url):
+    if is_blocked_url(url) or _segments(url) & _NON_ARTICLE_SEGMENTS:
         return None
     match = _ARTICLE_TAIL.search(_route(url))
     return match.group(1) if match else None
 
 
 def is_blocked_url(url: str) -> bool:
-    """Return True for endpoints a crawler must never request (print, sendmail, feeds, tags …)."""
-    parts = urlsplit(url)
-    query = parse_qs(parts.query)
+    """Return True for endpoints a crawler must never request (print, sendmail, rating …)."""
+    query = parse_qs(urlsplit(url).query)
     if "download" in query or "pdf" in query or "nvvithemever" in query:
         return True
-    segments = parts.path.split("/") + query.get("op", [""])[0].split("/")
-    return any(segment in _BLOCKED_SEGMENTS for segment in segments)
+    return bool(_segments(url) & _BLOCKED_SEGMENTS)
 
 
 def category_urls(sel: Selector, page_url: str) -> list[str]:
@@ -104,6 +109,18 @@ def category_urls(sel: Selector, page_url: str) -> list[str]:
         if marker and category.strip("/"):
             urls.append(_with_route(feed, f"{base}/{category.strip('/')}/"))
     return list(dict.fromkeys(urls))
+
+
+def feed_urls(sel: Selector, page_url: str) -> list[str]:
+    """Return the RSS feeds a news page links: the module feed and one per category."""
+    hrefs = sel.xpath("//link[@rel='alternate'][contains(@type, 'rss')]/@href").getall()
+    return list(dict.fromkeys(urljoin(page_url, href) for href in hrefs))
+
+
+def wanted_sitemap(url: str) -> bool:
+    """Return False for the sitemaps of modules that hold no news (``sitemap-vi.about.xml`` …)."""
+    match = _MODULE_SITEMAP.search(urlsplit(url).path)
+    return not match or match.group(1) not in _NON_ARTICLE_SEGMENTS
 
 
 def listing_article_urls(sel: Selector, page_url: str) -> list[str]:
@@ -157,6 +174,12 @@ def parse_article(sel: Selector, url: str, *, default_utc_offset: float = 7) -> 
         "rating": _rating(sel),
         "language": variables.get("lang_data") or sel.xpath("/html/@lang").get(),
     }
+
+
+def _segments(url: str) -> set[str]:
+    """Return the path segments of a URL, and of the ``op`` of the query form."""
+    parts = urlsplit(url)
+    return set(parts.path.split("/") + parse_qs(parts.query).get("op", [""])[0].split("/"))
 
 
 def _route(url: str) -> str:

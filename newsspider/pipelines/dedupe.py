@@ -1,8 +1,9 @@
-"""Dedupe: one record per article id within a run.
+"""Dedupe: never export what is already exported.
 
-The same article is reached under several URLs (a parent category's alias, the query form
-``index.php?…&op=…``), and the duplicate-request filter only sees URLs; the id is what
-identifies the article.
+Within a run, one record per id: the same article is reached under several URLs (a parent
+category's alias, the query form ``index.php?…&op=…``), and the duplicate-request filter only
+sees URLs. Across runs, an article fetched again (a refresh, a changed sitemap ``lastmod``) is
+exported again only if its content hash changed.
 """
 
 from __future__ import annotations
@@ -28,10 +29,16 @@ class DedupePipeline:
         return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
-        article_id = ItemAdapter(item)["id"]
+        adapter = ItemAdapter(item)
+        article_id = adapter["id"]
+        assert self.crawler.stats is not None
         if article_id in self.seen:
-            assert self.crawler.stats is not None
             self.crawler.stats.inc_value("newsspider/duplicates")
             raise DropItem(f"duplicate id {article_id} (already exported in this run)", log_level="DEBUG")
+        store = getattr(self.crawler.spider, "store", None)
+        exported = store.get(article_id) if store is not None else None
+        if exported is not None and exported.content_hash == adapter["content_hash"]:
+            self.crawler.stats.inc_value("newsspider/unchanged")
+            raise DropItem(f"{article_id} unchanged since it was exported", log_level="DEBUG")
         self.seen.add(article_id)
         return item

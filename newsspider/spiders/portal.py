@@ -1,40 +1,53 @@
-"""The ``portal`` spider: walk a news portal's listings and hand every article page to its parser.
+"""The ``portal`` spider: find a portal's articles and hand every article page to its parser.
 
 Routing only. The site's family parser says which links are categories, listings, pages and
-articles; the spider follows them within the portal's host and turns each article page into
-an :class:`~newsspider.items.Article` for the pipelines.
+articles; :mod:`newsspider.incremental` says how deep to walk and what to fetch again; the
+seen-store says what earlier runs exported. Discovery uses every source a portal offers: the
+sitemaps named in robots.txt, the RSS feeds the pages link, and every category listing.
 
     scrapy crawl portal -a site=NAME           # a portal from sites.toml
     scrapy crawl portal -a url=ROOT [-a family=nukeviet]
+    scrapy crawl portal -a site=NAME -a since=2024-01-01 [-a until=2024-06-30]   # backfill
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 from types import ModuleType
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response, TextResponse
 from scrapy.settings import BaseSettings
+from twisted.python.failure import Failure
 
 from newsspider.extraction import NotAnArticle, article_from_page
-from newsspider.feeds import DEFAULT_FEED_OPTIONS, DEFAULT_FEED_URI, run_timestamp
+from newsspider.feeds import DEFAULT_FEED_OPTIONS, DEFAULT_FEED_URI, local_feeds, run_timestamp
+from newsspider.incremental import DateWindow, ListingWalk, RefreshPolicy
 from newsspider.items import Article
 from newsspider.parsers import detect_family, parser_for
+from newsspider.parsers.feeds import feed_links, sitemap_entries
+from newsspider.robots import robots_sitemaps_found
 from newsspider.sites import Site, SiteConfigError, load_sites, make_site, site_name_for_url
+from newsspider.state import SeenStore
 
 __all__ = ["PortalSpider"]
 
 
 class PortalSpider(scrapy.Spider):
-    """Crawl one portal: discover its categories, walk every listing page, export articles."""
+    """Crawl one portal: discover its articles, fetch the ones not exported yet, export them."""
 
     name = "portal"
 
     def __init__(
         self, site: str | None = None, url: str | None = None, family: str | None = None,
+        since: str | None = None, until: str | None = None, refresh: str | None = None,
         sites_file: str | None = None, **kwargs: Any,
     ) -> None:  # fmt: skip
         super().__init__(**kwargs)
@@ -43,6 +56,13 @@ class PortalSpider(scrapy.Spider):
         self.run_ts = run_timestamp()
         self.allowed_domains = [self.portal.host]
         self.family: str | None = self.portal.family
+        self.window = DateWindow.parse(since, until)
+        self.refresh = RefreshPolicy.parse(refresh)
+        self.walk = ListingWalk(self.window)
+        self.store: SeenStore | None = None
+        self._requested: set[str] = set()  # article ids asked for in this run
+        self._decided: set[str] = set()  # article ids requested or skipped in this run
+        self._robots_sitemaps: list[str] = []
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -62,52 +82,168 @@ class PortalSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
         kwargs.setdefault("sites_file", crawler.settings.get("NEWSSPIDER_SITES_FILE"))
-        return super().from_crawler(crawler, *args, **kwargs)
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if crawler.settings.getbool("NEWSSPIDER_INCREMENTAL"):
+            spider.store = SeenStore.for_site(crawler.settings["NEWSSPIDER_STATE_DIR"], spider.site)
+            spider._begin_run(local_feeds(crawler.settings, spider))
+        crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider._on_robots_sitemaps, signal=robots_sitemaps_found)
+        return spider
 
     async def start(self) -> AsyncIterator[Request]:
-        yield Request(self.portal.url, callback=self.parse_root, dont_filter=True)
+        root = self.portal.url
+        yield Request(root, callback=self.parse_root, dont_filter=True)
         for page in self.portal.start_pages:
             yield Request(page, callback=self.parse_listing)
 
+    # -- discovery ------------------------------------------------------------------------
+
     def parse_root(self, response: Response) -> Iterator[Request]:
-        """Recognise the family and queue every category listing the root links."""
+        """Recognise the family; queue the sitemaps, and every category listing and feed."""
         page = self._html(response)
         if page is None or (parser := self._parser(page)) is None:
             return
+        # robots.txt was read before the root could be fetched; without Sitemap: lines (or with
+        # robots.txt not obeyed) the conventional place is tried
+        for url in self._robots_sitemaps or [urljoin(page.url, "/sitemap.xml")]:
+            yield Request(url, callback=self.parse_sitemap)
         categories = parser.category_urls(page.selector, page.url)
-        self.logger.info("%s: %s portal, %d categories", self.site, self.family, len(categories))
+        feeds = parser.feed_urls(page.selector, page.url)
+        self.logger.info(
+            "%s: %s portal, %d categories, %d feeds", self.site, self.family, len(categories), len(feeds)
+        )
         if not categories:
             self._count("no_categories")
+        for url in feeds:
+            yield Request(url, callback=self.parse_feed)
         for url in categories:
             yield Request(url, callback=self.parse_listing)
 
+    def _on_robots_sitemaps(self, sitemaps: list[str]) -> None:
+        self._robots_sitemaps.extend(url for url in sitemaps if urlsplit(url).hostname == self.portal.host)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        """Follow a sitemap index to the news sitemaps; queue the articles a sitemap lists."""
+        kind, entries = sitemap_entries(response.body)
+        parser = parser_for(self.family) if self.family else None
+        for entry in entries:
+            if kind == "index":
+                if parser is None or parser.wanted_sitemap(entry.loc):
+                    yield Request(entry.loc, callback=self.parse_sitemap)
+            elif (request := self._article_request(entry.loc, lastmod=entry.lastmod)) is not None:
+                yield request
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        """Queue the articles an RSS or Atom feed lists (its dates are never used)."""
+        for url in feed_links(response.body):
+            if (request := self._article_request(url)) is not None:
+                yield request
+
     def parse_listing(self, response: Response) -> Iterator[Request]:
-        """Queue the articles of a listing page and its other pages."""
+        """Queue the articles of a listing page, and its next pages when they can hold more."""
         page = self._html(response)
         if page is None or (parser := self._parser(page)) is None:
             return
-        for url in parser.listing_article_urls(page.selector, page.url):
-            yield Request(url, callback=self.parse_article)
-        for url in parser.next_page_urls(page.selector, page.url):
+        urls = parser.listing_article_urls(page.selector, page.url)
+        next_urls = parser.next_page_urls(page.selector, page.url)
+        ids = {url: self._article_id(url) for url in urls}
+        for url in urls:
+            if (request := self._article_request(url)) is not None:
+                yield request
+        if self.window.active:
+            dated, waiting = {}, set()
+            for article_id in filter(None, ids.values()):
+                if article_id in self._requested:  # its date comes with its response
+                    waiting.add(article_id)
+                else:
+                    seen = self.store.get(article_id) if self.store else None
+                    dated[article_id] = _moment(seen.published_at) if seen else None
+            follow = self.walk.page(page.url, next_urls, dated, waiting)
+        else:
+            known = {article_id for article_id in ids.values() if article_id and self._known(article_id)}
+            follow = self.walk.incremental_next(next_urls, filter(None, ids.values()), known)
+        for url in follow:
             yield Request(url, callback=self.parse_listing)
 
-    def parse_article(self, response: Response) -> Iterator[Article]:
+    # -- articles -------------------------------------------------------------------------
+
+    def parse_article(self, response: Response) -> Iterator[Article | Request]:
         """Turn an article page into its raw record; the pipelines do the rest."""
         page = self._html(response)
+        article_id = response.meta.get("article_id")
         if page is None or self._parser(page) is None:
+            yield from self._dated(article_id, None)
             return
         assert self.family is not None
         try:
-            yield article_from_page(
+            article = article_from_page(
                 page.selector, page.url, site=self.site, family=self.family, utc_offset=self.portal.timezone
             )
         except NotAnArticle:
             self.logger.warning("not an article page: %s", page.url)
             self._count("not_article")
+            yield from self._dated(article_id, None)
+            return
+        published = _moment(article.published_at)
+        yield from self._dated(article_id, published)
+        if self.window.active and not self.window.contains(published):
+            self._count("out_of_window")
+            return
+        yield article
+
+    def _article_failed(self, failure: Failure) -> Iterator[Request]:
+        request = getattr(failure, "request", None)
+        yield from self._dated(request.meta.get("article_id") if request else None, None)
+
+    def _article_request(self, url: str, *, lastmod: datetime | None = None) -> Request | None:
+        """Return the request for an article URL, or None when it need not be fetched."""
+        article_id = self._article_id(url)
+        if article_id is None or urlsplit(url).hostname != self.portal.host:
+            return None
+        if article_id in self._decided:
+            return None
+        seen = self.store.get(article_id) if self.store else None
+        if seen is not None and not self.refresh.wants(seen, lastmod, datetime.now(UTC)):
+            self._decided.add(article_id)
+            self._count("skipped_known")
+            return None
+        if self.window.before(lastmod):  # publish time <= lastmod < since
+            self._decided.add(article_id)
+            self._count("out_of_window")
+            return None
+        self._decided.add(article_id)
+        self._requested.add(article_id)
+        self._count("articles_found")
+        meta = {"article_id": article_id, "sitemap_lastmod": lastmod.isoformat() if lastmod else None}
+        return Request(url, callback=self.parse_article, errback=self._article_failed, meta=meta)
+
+    def _dated(self, article_id: str | None, published: datetime | None) -> Iterator[Request]:
+        if article_id is not None and self.window.active:
+            for url in self.walk.dated(article_id, published):
+                yield Request(url, callback=self.parse_listing)
+
+    def _on_idle(self) -> None:
+        """Nothing left to do but listing pages waiting for article dates: walk on from them."""
+        pending = self.walk.release_all()
+        assert self.crawler.engine is not None
+        for url in pending:
+            self.crawler.engine.crawl(Request(url, callback=self.parse_listing))
+        if pending:
+            raise DontCloseSpider
+
+    # -- helpers --------------------------------------------------------------------------
 
     def is_blocked(self, url: str) -> bool:
         """Return True for an endpoint of the portal's family that must never be requested."""
         return self.family is not None and parser_for(self.family).is_blocked_url(url)
+
+    def _article_id(self, url: str) -> str | None:
+        parser = parser_for(self.family) if self.family else None
+        native = parser.article_id(url) if parser else None
+        return f"{self.site}:{native}" if native else None
+
+    def _known(self, article_id: str) -> bool:
+        return self.store is not None and self.store.get(article_id) is not None
 
     def _parser(self, page: TextResponse) -> ModuleType | None:
         """Return the family parser, recognising the family from ``page`` the first time."""
@@ -128,9 +264,32 @@ class PortalSpider(scrapy.Spider):
             return response.replace(encoding=self.portal.encoding)
         return response
 
-    def _count(self, key: str) -> None:
+    def _begin_run(self, feeds: list[tuple[str, bool]]) -> None:
+        """Recover what an interrupted run wrote, and keep its files from being overwritten."""
+        assert self.store is not None
+        unfinished = self.store.unfinished_feed_paths(self.run_ts)
+        recovered = self.store.begin_run(self.run_ts, [path for path, _ in feeds])
+        for path, overwrite in feeds:
+            if overwrite and path in unfinished and Path(path).exists():
+                aside = Path(path).with_suffix(f".interrupted-{self.run_ts}{Path(path).suffix}")
+                Path(path).rename(aside)
+                self.logger.warning("kept the interrupted run's output %s as %s", path, aside)
+        if recovered:
+            self._count("recovered", recovered)
+
+    def _count(self, key: str, count: int = 1) -> None:
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"newsspider/{key}")
+        self.crawler.stats.inc_value(f"newsspider/{key}", count)
+
+
+def _moment(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
 
 
 def _resolve_site(name: str | None, url: str | None, family: str | None, sites_file: str | None) -> Site:

@@ -107,11 +107,19 @@ def test_article_id_in_every_url_form(url: str, expected: str | None) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["http://x/vi/news/rating/", "http://x/comment/post/", "http://x/vi/news/rss/thoi-su/",
-     "http://x/index.php?language=vi&nv=news&op=sendmail/a-1.html", "http://x/feeds/"],
+    ["http://x/vi/news/rating/", "http://x/comment/post/", "http://x/vi/seek/?q=a",
+     "http://x/index.php?language=vi&nv=news&op=sendmail/a-1.html", "http://x/vi/news/search/?q=b"],
 )  # fmt: skip
 def test_blocked_endpoints(url: str) -> None:
     assert nukeviet.is_blocked_url(url)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://x/vi/news/rss/thoi-su/", "http://x/feeds/", "http://x/sitemap-vi.news.xml", "http://x/rss/"]
+)
+def test_discovery_sources_are_not_blocked(url: str) -> None:
+    assert not nukeviet.is_blocked_url(url)
+    assert nukeviet.article_id(url) is None
 
 
 @pytest.mark.parametrize(
