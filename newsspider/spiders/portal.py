@@ -61,7 +61,8 @@ class PortalSpider(scrapy.Spider):
         self.walk = ListingWalk(self.window)
         self.store: SeenStore | None = None
         self._requested: set[str] = set()  # article ids asked for in this run
-        self._decided: set[str] = set()  # article ids requested or skipped in this run
+        self._skipped: set[str] = set()  # known article ids not asked for
+        self._outside: set[str] = set()  # article ids older than the window, by sitemap lastmod
         self._robots_sitemaps: list[str] = []
 
     @classmethod
@@ -200,18 +201,18 @@ class PortalSpider(scrapy.Spider):
         article_id = self._article_id(url)
         if article_id is None or urlsplit(url).hostname != self.portal.host:
             return None
-        if article_id in self._decided:
+        if article_id in self._requested or article_id in self._outside:
+            return None
+        if lastmod is None and article_id in self._skipped:
             return None
         seen = self.store.get(article_id) if self.store else None
         if seen is not None and not self.refresh.wants(seen, lastmod, datetime.now(UTC)):
-            self._decided.add(article_id)
-            self._count("skipped_known")
+            self._skipped.add(article_id)  # until, perhaps, a sitemap says it changed
             return None
         if self.window.before(lastmod):  # publish time <= lastmod < since
-            self._decided.add(article_id)
+            self._outside.add(article_id)
             self._count("out_of_window")
             return None
-        self._decided.add(article_id)
         self._requested.add(article_id)
         self._count("articles_found")
         meta = {"article_id": article_id, "sitemap_lastmod": lastmod.isoformat() if lastmod else None}
@@ -221,6 +222,10 @@ class PortalSpider(scrapy.Spider):
         if article_id is not None and self.window.active:
             for url in self.walk.dated(article_id, published):
                 yield Request(url, callback=self.parse_listing)
+
+    def closed(self, reason: str) -> None:
+        known = len(self._skipped - self._requested) if self.store else 0
+        self.crawler.stats.set_value("newsspider/skipped_known", known)  # type: ignore[union-attr]
 
     def _on_idle(self) -> None:
         """Nothing left to do but listing pages waiting for article dates: walk on from them."""

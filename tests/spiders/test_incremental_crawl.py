@@ -1,4 +1,4 @@
-"""Scheduled runs against the static fixture portal: incremental, backfill windows, kill -9."""
+"""Scheduled runs: incremental, backfill windows, kill -9, and a portal that changes between runs."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from crawling import FAST, REPO, read_jsonl, run_crawl
 from gold import NUKEVIET, gold_records
 
 from newsspider.demo.server import FixtureServer
+from newsspider.demo.synthetic import SyntheticPortal, SyntheticPortalServer, generate_articles
 
 PORTAL = NUKEVIET / "egov-short"
 CATEGORIES = [
@@ -117,3 +120,39 @@ def test_a_run_that_fetches_nothing_exits_non_zero(tmp_path: Path) -> None:
 
 def _exported(workdir: Path) -> int:
     return sum(len(feed.read_bytes().splitlines()) for feed in (workdir / "output").rglob("*.jsonl"))
+
+
+def test_new_and_edited_articles_of_a_changing_portal(tmp_path: Path) -> None:
+    """Run 1 exports all; run 2 with nothing new exports 0 and reads only feeds, sitemaps and
+    first listing pages; after 3 additions and 1 edit, run 3 exports exactly those 4."""
+    articles = generate_articles(60)
+    portal = SyntheticPortal(articles, per_page=5, now=lambda: datetime(2026, 11, 1, tzinfo=UTC))
+    with SyntheticPortalServer(portal) as server:
+        args = ["-a", f"url={server.url('/')}"]
+        assert run_crawl(tmp_path, *args, "-O", "run1.jsonl").returncode == 0
+        assert sorted(int(r["native_id"]) for r in read_jsonl(tmp_path / "run1.jsonl")) == list(range(1, 61))
+
+        server.requests.clear()
+        assert run_crawl(tmp_path, *args, "-O", "run2.jsonl").returncode == 0
+        second = sorted(target for _, target, _ in server.requests)
+        assert read_jsonl(tmp_path / "run2.jsonl") == []
+        categories = sorted({article.category for article in articles})
+        expected = ["/", "/robots.txt", "/rss/", "/sitemap-vi.news.xml", "/sitemap.xml"]
+        expected += [f"/{category}/" for category in categories]
+        expected += [f"/rss/{category}/" for category in categories]
+        assert second == sorted(expected)
+
+        newest = max(article.published for article in articles)
+        for number, category in enumerate(categories[:3], start=1):
+            added = replace(articles[number], id=100 + number, category=category, title=f"Tin mới {number}")
+            portal.add(replace(added, published=newest + timedelta(hours=number)))
+        portal.edit(7, body_html="<p>Nội dung đã được cập nhật sau khi đăng.</p>")
+        server.requests.clear()
+        third = run_crawl(tmp_path, *args, "-O", "run3.jsonl")
+        fetched = [target for _, target, _ in server.requests if target.endswith(".html")]
+    assert third.returncode == 0, third.stderr[-3000:]
+    records = {int(record["native_id"]): record for record in read_jsonl(tmp_path / "run3.jsonl")}
+    assert sorted(records) == [7, 101, 102, 103]
+    assert records[7]["body_text"] == "Nội dung đã được cập nhật sau khi đăng."
+    assert len(fetched) == len(set(fetched)) == 4  # the 4 articles, each fetched once
+    assert "new 3, updated 1" in third.stderr
