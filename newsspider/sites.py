@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 __all__ = ["FAMILIES", "Site", "SiteConfigError", "load_sites", "make_site", "site_name_for_url"]
 
-FAMILIES = ("nukeviet",)
+FAMILIES = ("nukeviet", "generic")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _KEYS = {"url", "family", "start_pages", "encoding", "timezone", "verified", "notes"}
 

@@ -10,17 +10,20 @@ from types import ModuleType
 
 from parsel import Selector
 
-from newsspider.parsers import nukeviet
+from newsspider.parsers import generic, nukeviet
 
 __all__ = ["FAMILIES", "detect_family", "parser_for"]
 
-FAMILIES: dict[str, ModuleType] = {"nukeviet": nukeviet}
+FAMILIES: dict[str, ModuleType] = {"nukeviet": nukeviet, "generic": generic}
 
 
 def detect_family(sel: Selector) -> str | None:
-    """Return the family whose fingerprints the page carries, or None."""
+    """Return the family whose fingerprints the page carries: NukeViet first, any other HTML page
+    is "generic"; None for what is not HTML."""
     if nukeviet.is_nukeviet(sel):
         return "nukeviet"
+    if sel.xpath("/html/body/* | /html/head/*"):
+        return "generic"
     return None
 
 
