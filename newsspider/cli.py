@@ -2,6 +2,7 @@
 
     newsspider demo                      serve the bundled portal on 127.0.0.1 and crawl it
     newsspider extract FILE|URL          print the record one page yields
+    newsspider load FILE|GLOB… [--db URL] load JSON Lines records into SQLite or PostgreSQL
 
 Crawls themselves are ``scrapy crawl portal …``, as in every Scrapy project.
 """
@@ -37,6 +38,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     extract.add_argument("--family", choices=["nukeviet"], help="CMS family (default: detected)")
     extract.add_argument("--site", default="local", help="site name used in the record id")
     extract.set_defaults(run=_extract)
+
+    load = commands.add_parser("load", help="load JSON Lines records into SQLite or PostgreSQL")
+    load.add_argument("files", nargs="+", help="JSON Lines files or globs (quote them: 'output/**/*.jsonl')")
+    load.add_argument("--db", default=os.environ.get("DATABASE_URL") or "sqlite:///output/articles.db",
+                      help="sqlite:///PATH or postgresql://… (default: $DATABASE_URL, else "
+                           "sqlite:///output/articles.db)")  # fmt: skip
+    load.add_argument("--batch-size", type=int, default=1000, help="records per transaction (default 1000)")
+    load.set_defaults(run=_load)
 
     args = parser.parse_args(argv)
     return int(args.run(args))
@@ -88,6 +97,33 @@ def _extract(args: argparse.Namespace) -> int:
     for reason in reasons:
         print(f"invalid: {reason}", file=sys.stderr)
     return 1 if reasons else 0
+
+
+def _load(args: argparse.Namespace) -> int:
+    """Load records into the database; report bad lines as FILE:LINE: reason; 1 if any."""
+    from newsspider.db import connect, load_files
+    from newsspider.db.files import expand
+
+    files, unmatched = expand(args.files)
+    for pattern in unmatched:
+        print(f"newsspider load: no file matches {pattern}", file=sys.stderr)
+    if unmatched:
+        return 2
+
+    def report(file: str, line: int, reason: str) -> None:
+        print(f"{file}:{line}: {reason}", file=sys.stderr)
+
+    try:
+        db = connect(args.db)
+    except Exception as error:  # a bad URL, an unreachable server: say which, no traceback
+        print(f"newsspider load: cannot open {args.db}: {error}", file=sys.stderr)
+        return 2
+    with db:
+        stats = load_files(db, files, batch_size=args.batch_size, report=report)
+    print(f"{stats.lines} lines from {len(files)} files: {stats.inserted} new, {stats.updated} updated, "
+          f"{stats.unchanged} unchanged, {stats.linked} linked as republications, {stats.bad} bad lines",
+          file=sys.stderr)  # fmt: skip
+    return 1 if stats.bad else 0
 
 
 def _read_page(page: str) -> tuple[str, str | None]:

@@ -45,7 +45,14 @@ ITEM_PIPELINES = {
     "newsspider.pipelines.normalize.NormalizePipeline": 200,
     "newsspider.pipelines.validate.ValidatePipeline": 300,
     "newsspider.pipelines.dedupe.DedupePipeline": 400,
+    # writes to DATABASE_URL; not configured (skipped) while DATABASE_URL is None
+    "newsspider.pipelines.database.DatabasePipeline": 500,
 }
+
+# The downstream database a crawl also writes to (docs/database.md): sqlite:///path.db or
+# postgresql://user@host/db. None: records go to the JSON Lines feed only (load it later with
+# `newsspider load`).
+DATABASE_URL = None
 
 # Output: readable Vietnamese (no \u escapes). With no FEEDS configured, the portal spider
 # writes output/<site>/<run timestamp>.jsonl; `-O file.jsonl` replaces that, and rejects go

@@ -1,0 +1,150 @@
+"""Benchmark `newsspider load`: records per second into SQLite and PostgreSQL, linking cost.
+
+    python3 bench/load.py [--records 100000] [--db sqlite|postgresql|both]
+
+Records are made from the real records of the egov-short fixture (tests/fixtures/nukeviet):
+each synthetic article joins three fixture bodies, swaps a third of the syllables for others
+of the same corpus and gets its own id, so texts differ as real articles do; one in ten is a
+republication of an earlier one (lead prefix, other tone style, source line) that the loader
+must link. PostgreSQL runs in a throwaway cluster (newsspider.db.pgcluster). Prints figures;
+asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
+
+from gold import article_file, gold_records  # noqa: E402
+
+from newsspider.db import connect, linking, load_files  # noqa: E402
+from newsspider.db.loader import Loader  # noqa: E402
+from newsspider.extraction import NotAnArticle, extract  # noqa: E402
+
+
+def base_records() -> list[dict[str, Any]]:
+    records = []
+    for gold in gold_records("egov-short"):
+        html = article_file("egov-short", gold).read_text(encoding="utf-8")
+        try:
+            records.append(extract(html, gold["url"], site="egov", family="nukeviet"))
+        except NotAnArticle:
+            continue
+    return records
+
+
+def synthetic(count: int, seed: int = 7) -> list[dict[str, Any]]:
+    """Return ``count`` records: varied articles, and every tenth a copy of an earlier one."""
+    rng = random.Random(seed)
+    bases = base_records()
+    vocabulary = sorted({w for r in bases for w in r["body_text"].split() if w.isalpha()})
+    out: list[dict[str, Any]] = []
+    for n in range(count):
+        if n % 10 == 9:
+            original = out[rng.randrange(len(out))]
+            copy = original | {
+                "id": f"copy:{n}", "native_id": str(n), "site": "copy",
+                "summary": "(BGĐT) - " + (original["summary"] or "").replace("hóa", "hoá"),
+                "body_text": original["body_text"].replace("hòa", "hoà") + "\n\nNguồn tin: baobacgiang.vn",
+                "published_at": "2030-01-01T08:00:00+07:00", "content_hash": f"sha256:{n:064x}",
+            }  # fmt: skip
+            out.append(copy)
+            continue
+        parts = rng.sample(bases, 3)
+        paragraphs = [p for b in parts for p in b["body_text"].split("\n\n")]
+        varied = []
+        for paragraph in paragraphs:
+            words = paragraph.split()
+            for i in rng.sample(range(len(words)), len(words) // 3):
+                words[i] = rng.choice(vocabulary)
+            varied.append(" ".join(words))
+        body = "\n\n".join(varied)
+        out.append(parts[0] | {
+            "id": f"bench{n % 50}:{n}", "native_id": str(n), "site": f"bench{n % 50}",
+            "title": f"{parts[0]['title']} ({n})",
+            "body_text": body, "body_html": "".join(f"<p>{p}</p>\n" for p in varied),
+            "published_at": f"20{10 + n % 15}-0{1 + n % 9}-1{n % 10}T08:00:00+07:00",
+            "content_hash": f"sha256:{n:064x}",
+        })  # fmt: skip
+    return out
+
+
+def run(url: str, feed: Path, count: int) -> None:
+    spent = {"features": 0.0, "link": 0.0}
+    real_features, real_link = linking.features, Loader._link
+
+    def timed_features(*args: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return real_features(*args)
+        finally:
+            spent["features"] += time.perf_counter() - start
+
+    def timed_link(self: Loader, *args: Any) -> Any:
+        start, inner = time.perf_counter(), spent["features"]
+        try:
+            return real_link(self, *args)
+        finally:  # candidates' shingles are made inside: count that as features only
+            spent["link"] += time.perf_counter() - start - (spent["features"] - inner)
+
+    import newsspider.db.loader as loader_module
+
+    loader_module.features, Loader._link = timed_features, timed_link  # type: ignore[method-assign]
+    try:
+        with connect(url) as db:
+            start = time.perf_counter()
+            stats = load_files(db, [str(feed)])
+            first = time.perf_counter() - start
+            start = time.perf_counter()
+            again = load_files(db, [str(feed)])
+            second = time.perf_counter() - start
+            (links,) = db.execute("SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL")[0]
+    finally:
+        loader_module.features, Loader._link = real_features, real_link  # type: ignore[method-assign]
+    name = url.split(":", 1)[0]
+    per = 1e6 / count
+    print(f"{name}: {count} records loaded in {first:.1f} s = {count / first:,.0f} records/s "
+          f"({stats.inserted} new, {links} linked as copies, {stats.bad} bad)")  # fmt: skip
+    linking_time = spent["features"] + spent["link"]
+    print(f"{name}: linking {linking_time * per:.0f} us/record (match key + MinHash "
+          f"{spent['features'] * per:.0f} us, candidates + checks {spent['link'] * per:.0f} us) "
+          f"= {linking_time / first:.0%} of the load")  # fmt: skip
+    print(f"{name}: loading the same file again: {second:.1f} s = {count / second:,.0f} records/s "
+          f"({again.unchanged} unchanged)")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="newsspider-bench-") as tmp:
+        feed = Path(tmp) / "records.jsonl"
+        records = synthetic(args.records)
+        with feed.open("w", encoding="utf-8") as handle:
+            for record in records:
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        size = feed.stat().st_size
+        body = sum(len(r["body_text"]) for r in records) / len(records)
+        print(f"{args.records} records, {size / 1e6:.0f} MB, mean body_text {body:,.0f} characters")
+        del records
+        if args.db in ("sqlite", "both"):
+            run(f"sqlite:///{tmp}/bench.db", feed, args.records)
+        if args.db in ("postgresql", "both"):
+            from newsspider.db.pgcluster import PostgresCluster
+
+            with PostgresCluster() as cluster:
+                run(cluster.url, feed, args.records)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Read one JSON Lines record and check what the database relies on.
+
+The crawler validates every record against the full JSON Schema before it is written; the
+loader may be fed files from elsewhere, so it checks, cheaply, what would otherwise break or
+corrupt a row: the shape of each field, the id, the hash, and times that carry an offset
+(PostgreSQL would read a naive time in its own zone). A failing line is reported with every
+reason and the rest of the file loads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+
+from newsspider.items import SCHEMA_VERSION, Article
+from newsspider.schema import article_schema
+
+__all__ = ["FIELDS", "JSON_FIELDS", "BadRecord", "parse_line", "parse_time"]
+
+FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))
+JSON_FIELDS = frozenset({"authors", "breadcrumbs", "tags", "images", "attachments", "rating"})
+_LIST_FIELDS = JSON_FIELDS - {"rating"}
+_REQUIRED = frozenset(article_schema()["required"])
+_INT_FIELDS = frozenset({"view_count", "comment_count"})
+_TIME_FIELDS = ("published_at", "modified_at", "crawled_at")
+_ID = re.compile(r"[a-z0-9][a-z0-9._-]*:[A-Za-z0-9._-]+")
+_HASH = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+class BadRecord(ValueError):
+    """A line that cannot be loaded; the message gives every reason."""
+
+
+def parse_time(value: Any) -> datetime | None:
+    """Return an aware datetime for an ISO 8601 string or a datetime (None stays None)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value)
+
+
+def parse_line(line: str) -> dict[str, Any]:
+    """Return the record on ``line``, or raise :class:`BadRecord` saying why it cannot load."""
+    if "\x00" in line or "\\u0000" in line:
+        raise BadRecord("contains U+0000 (NUL), which PostgreSQL text cannot hold")
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise BadRecord(f"not JSON: {error}") from None
+    if not isinstance(record, dict):
+        raise BadRecord(f"not a JSON object but {type(record).__name__}")
+    reasons = _problems(record)
+    if reasons:
+        raise BadRecord("; ".join(reasons))
+    return record
+
+
+def _problems(record: dict[str, Any]) -> list[str]:
+    """Return every reason ``record`` cannot be stored (empty when it can)."""
+    reasons = []
+    unknown = sorted(set(record) - set(FIELDS))
+    if unknown:
+        reasons.append(f"unknown field(s) {', '.join(unknown)}")
+    missing = sorted(name for name in _REQUIRED if record.get(name) is None)
+    if missing:
+        reasons.append(f"missing {', '.join(missing)}")
+    if record.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
+        reasons.append(f"schema_version {record['schema_version']!r} is not {SCHEMA_VERSION!r}")
+    for name in FIELDS:
+        value = record.get(name)
+        if value is None or name in _TIME_FIELDS:
+            continue
+        if name in _LIST_FIELDS:
+            ok = isinstance(value, list)
+        elif name == "rating":
+            ok = isinstance(value, dict)
+        elif name in _INT_FIELDS:
+            ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
+        else:
+            ok = isinstance(value, str)
+        if not ok:
+            reasons.append(f"{name}: unexpected {type(value).__name__}")
+    if isinstance(record.get("id"), str) and not _ID.fullmatch(record["id"]):
+        reasons.append(f"id {record['id']!r} is not <site>:<native id>")
+    if isinstance(record.get("content_hash"), str) and not _HASH.fullmatch(record["content_hash"]):
+        reasons.append("content_hash is not sha256:<64 hex digits>")
+    for name in _TIME_FIELDS:
+        value = record.get(name)
+        if value is None:
+            continue
+        try:
+            ok = isinstance(value, str) and parse_time(value).tzinfo is not None  # type: ignore[union-attr]
+        except ValueError:
+            ok = False
+        if not ok:
+            reasons.append(f"{name}: {value!r} is not an ISO 8601 time with an offset")
+    return reasons

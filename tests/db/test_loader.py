@@ -1,0 +1,142 @@
+"""Loading records: idempotent upserts, kept versions, bad lines, byte-exact Vietnamese."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from newsspider.db import Database, load_files
+from newsspider.db.schema import MIGRATIONS
+
+from .helpers import snapshot, write_jsonl
+
+Records = list[dict[str, Any]]
+EDIT = {"content_hash": "sha256:" + "e" * 64, "modified_at": "2030-01-01T08:00:00+07:00"}
+
+
+def _edited(record: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    return record | EDIT | changes
+
+
+def test_loading_twice_changes_nothing(db: Database, real_records: Records, tmp_path: Path) -> None:
+    feed = write_jsonl(tmp_path / "feed.jsonl", real_records)
+    first = load_files(db, [str(feed)])
+    assert (first.inserted, first.updated, first.unchanged, first.bad) == (len(real_records), 0, 0, 0)
+    rows = snapshot(db)
+    assert len(rows["articles"]) == len(rows["article_versions"]) == len(real_records)
+
+    second = load_files(db, [str(feed), str(feed)])
+    assert (second.inserted, second.updated, second.unchanged) == (0, 0, 2 * len(real_records))
+    assert snapshot(db) == rows
+    runs = db.execute("SELECT status, inserted, unchanged FROM load_runs ORDER BY id")
+    assert runs == [("ok", len(real_records), 0), ("ok", 0, 2 * len(real_records))]
+
+
+def test_an_edited_article_keeps_its_versions(db: Database, real_records: Records, tmp_path: Path) -> None:
+    original = real_records[0]
+    edited = _edited(original, body_text=original["body_text"] + "\n\nĐoạn bổ sung sau khi sửa bài.")
+    load_files(db, [str(write_jsonl(tmp_path / "v1.jsonl", [original]))])
+    stats = load_files(db, [str(write_jsonl(tmp_path / "v2.jsonl", [edited]))])
+    assert (stats.inserted, stats.updated) == (0, 1)
+
+    ((body, content_hash),) = db.execute("SELECT body_text, content_hash FROM articles")
+    assert (body, content_hash) == (edited["body_text"], edited["content_hash"])
+    versions = db.execute(
+        "SELECT content_hash, body_text FROM article_versions ORDER BY loaded_at, content_hash"
+    )
+    assert sorted(versions) == sorted([(original["content_hash"], original["body_text"]),
+                                       (edited["content_hash"], edited["body_text"])])  # fmt: skip
+
+    # The older version, loaded again later, changes nothing; nor does the edit loaded again.
+    rows = snapshot(db)
+    stale = load_files(db, [str(tmp_path / "v1.jsonl"), str(tmp_path / "v2.jsonl")])
+    assert (stale.updated, stale.unchanged) == (0, 2)
+    assert snapshot(db) == rows
+
+    # A newer modified_at with the same text updates the row, but adds no version.
+    recount = edited | {"modified_at": "2030-02-01T08:00:00+07:00", "view_count": 999}
+    assert load_files(db, [str(write_jsonl(tmp_path / "v3.jsonl", [recount]))]).updated == 1
+    assert db.execute("SELECT view_count FROM articles") == [(999,)]
+    assert len(db.execute("SELECT 1 FROM article_versions")) == 2
+
+
+def test_two_versions_in_one_batch(db: Database, real_records: Records, tmp_path: Path) -> None:
+    original = real_records[1]
+    edited = _edited(original, title=original["title"] + " (cập nhật)")
+    stats = load_files(db, [str(write_jsonl(tmp_path / "both.jsonl", [original, edited, original]))])
+    assert (stats.inserted, stats.updated, stats.unchanged) == (1, 1, 1)
+    assert db.execute("SELECT title FROM articles") == [(edited["title"],)]
+    assert len(db.execute("SELECT 1 FROM article_versions")) == 2
+
+
+def test_bad_lines_are_reported_and_the_rest_loads(
+    db: Database, real_records: Records, tmp_path: Path
+) -> None:
+    good = [json.dumps(r, ensure_ascii=False) for r in real_records[:4]]
+    no_id = {k: v for k, v in real_records[4].items() if k != "id"}
+    lines = [
+        good[0],
+        '{"id": "egov:1", "title": ',  # 2: truncated
+        good[1],
+        json.dumps(no_id, ensure_ascii=False),  # 4: missing id
+        json.dumps(real_records[5] | {"view_count": "1.234"}),  # 5: wrong type
+        "",  # blank lines are not records
+        json.dumps(real_records[6] | {"published_at": "12/12/2019 17:05"}),  # 7: not ISO
+        json.dumps(real_records[7] | {"title": "A\u0000B"}),  # 8: NUL
+        "[1, 2]",  # 9: not an object
+        good[2],
+        good[3],
+    ]
+    feed = tmp_path / "mixed.jsonl"
+    feed.write_bytes(("\n".join(lines) + "\n").encode() + b'{"title": "B\xe1c"}\n')  # 12: not UTF-8
+    reported: list[tuple[str, int, str]] = []
+    stats = load_files(db, [str(feed)], report=lambda *error: reported.append(error))
+
+    assert [line for _, line, _ in reported] == [2, 4, 5, 7, 8, 9, 12]
+    assert all(file == str(feed) for file, _, _ in reported)
+    reasons = {line: reason for _, line, reason in reported}
+    assert reasons[2].startswith("not JSON")
+    assert "missing id" in reasons[4]
+    assert "view_count: unexpected str" in reasons[5]
+    assert "published_at" in reasons[7] and "ISO 8601" in reasons[7]
+    assert "NUL" in reasons[8]
+    assert "not a JSON object" in reasons[9]
+    assert "not UTF-8 (byte 0xe1" in reasons[12]
+    assert (stats.inserted, stats.bad) == (4, 7)
+    assert sorted(i for (i,) in db.execute("SELECT id FROM articles")) == sorted(
+        r["id"] for r in real_records[:4]
+    )
+    logged = db.execute("SELECT line, reason FROM load_errors ORDER BY line")
+    assert [line for line, _ in logged] == [2, 4, 5, 7, 8, 9, 12]
+    assert db.execute("SELECT status, bad FROM load_runs") == [("bad lines", 7)]
+
+
+def test_vietnamese_text_round_trips_byte_exact(db: Database, real_records: Records, tmp_path: Path) -> None:
+    tricky = "Thuỷ và Thủy, hoà/hòa, Đắk Lắk “trích dẫn” – m² … 😀 \\ 'nháy' \"kép\" \t tab"
+    record = real_records[2] | {
+        "title": "Uỷ ban nhân dân tỉnh Khánh Hoà: " + tricky,
+        "summary": unicodedata.normalize("NFD", "Chuỗi NFD giữ nguyên: Nghệ An, Quảng Trị"),
+        "body_text": real_records[2]["body_text"] + "\n\n" + tricky + "\n\nDòng cuối\u00a0có NBSP.",
+        "authors": ["Nguyễn Thị Thuỷ", "Lê Văn Hoà"],
+        "tags": ["xã hội hoá", "thuỷ lợi"],
+    }
+    load_files(db, [str(write_jsonl(tmp_path / "vi.jsonl", [record]))])
+    columns = ("title", "summary", "body_text", "body_html", "authors", "tags", "images", "rating", "source")
+    (row,) = db.execute(f"SELECT {', '.join(columns)} FROM articles")
+    stored = dict(zip(columns, row, strict=True))
+    for name in ("title", "summary", "body_text", "body_html", "source"):
+        assert stored[name] is None and record[name] is None or stored[name].encode() == record[name].encode()
+    for name in ("authors", "tags", "images", "rating"):
+        value = stored[name] if not isinstance(stored[name], str) else json.loads(stored[name])
+        assert value == record[name]
+        # jsonb keeps no key order; the strings inside must still be the very same bytes
+        as_json = json.dumps(record[name], ensure_ascii=False, sort_keys=True)
+        assert json.dumps(value, ensure_ascii=False, sort_keys=True).encode() == as_json.encode()
+
+
+def test_migrations_apply_once(db: Database) -> None:
+    assert db.migrate() == []
+    versions = db.execute("SELECT version FROM schema_migrations")
+    assert [v for (v,) in versions] == [m.version for m in MIGRATIONS]
