@@ -3,6 +3,7 @@
     newsspider demo                      serve the bundled portal on 127.0.0.1 and crawl it
     newsspider extract FILE|URL          print the record one page yields
     newsspider load FILE|GLOB… [--db URL] load JSON Lines records into SQLite or PostgreSQL
+    newsspider check-site NAME|URL       crawl a few pages; show what each field yields
 
 Crawls themselves are ``scrapy crawl portal …``, as in every Scrapy project.
 """
@@ -35,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     extract = commands.add_parser("extract", help="print the record one article page yields")
     extract.add_argument("page", help="a saved HTML file or an http(s) URL")
     extract.add_argument("--url", help="the URL the page was fetched from (default: its canonical)")
-    extract.add_argument("--family", choices=["nukeviet"], help="CMS family (default: detected)")
+    extract.add_argument("--family", choices=["nukeviet", "generic"], help="CMS family (default: detected)")
     extract.add_argument("--site", default="local", help="site name used in the record id")
     extract.set_defaults(run=_extract)
 
@@ -46,6 +47,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                            "sqlite:///output/articles.db)")  # fmt: skip
     load.add_argument("--batch-size", type=int, default=1000, help="records per transaction (default 1000)")
     load.set_defaults(run=_load)
+
+    check = commands.add_parser("check-site", help="crawl a few article pages; show what each field yields")
+    check.add_argument("site", help="a site name from sites.toml, or a portal's root URL")
+    check.add_argument("--pages", type=int, default=10, help="article pages to read (default 10)")
+    check.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                       help="a Scrapy setting for this crawl, as with scrapy crawl -s")  # fmt: skip
+    check.set_defaults(run=_check_site)
 
     args = parser.parse_args(argv)
     return int(args.run(args))
@@ -124,6 +132,16 @@ def _load(args: argparse.Namespace) -> int:
           f"{stats.unchanged} unchanged, {stats.linked} linked as republications, {stats.bad} bad lines",
           file=sys.stderr)  # fmt: skip
     return 1 if stats.bad else 0
+
+
+def _check_site(args: argparse.Namespace) -> int:
+    """Print per-field coverage of a short live crawl; 1 when no article page was read."""
+    from newsspider.check_site import format_coverage, run_check
+
+    overrides = dict(item.split("=", 1) for item in args.set if "=" in item)
+    site, total, found, rejected = run_check(args.site, args.pages, overrides)
+    print(format_coverage(site, total, found, rejected))
+    return 0 if total else 1
 
 
 def _read_page(page: str) -> tuple[str, str | None]:

@@ -6,6 +6,7 @@ serves ``newsspider extract``, the parser tests and the extraction benchmark.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -24,14 +25,35 @@ class NotAnArticle(ValueError):
     """The page is not an article page of the family asked for."""
 
 
-def article_from_page(sel: Selector, url: str, *, site: str, family: str, utc_offset: float = 7) -> Article:
-    """Return the raw :class:`Article` a page yields, before any pipeline."""
+def article_from_page(
+    sel: Selector,
+    url: str,
+    *,
+    site: str,
+    family: str,
+    utc_offset: float = 7,
+    profile: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+) -> Article:
+    """Return the raw :class:`Article` a page yields, before any pipeline.
+
+    ``profile`` (a site's selectors) applies to the generic family; ``encoding`` is the encoding
+    the page was read in, recorded as ``encoding_detected``.
+    """
     parser = parser_for(family)
-    if not parser.is_article_page(sel):
+    options = {"profile": profile} if profile else {}
+    if not parser.is_article_page(sel, **options):
         raise NotAnArticle(f"{url} is not a {family} article page")
-    fields = parser.parse_article(sel, url, default_utc_offset=utc_offset)
+    fields = parser.parse_article(sel, url, default_utc_offset=utc_offset, **options)
     crawled_at = datetime.now(UTC).replace(microsecond=0).isoformat()
-    return Article(site=site, url=url, crawled_at=crawled_at, extractor=parser.EXTRACTOR, **fields)
+    return Article(
+        site=site,
+        url=url,
+        crawled_at=crawled_at,
+        extractor=parser.EXTRACTOR,
+        encoding_detected=encoding,
+        **fields,
+    )
 
 
 def extract(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: encoding_detected
 
 
 @dataclass
@@ -42,6 +42,7 @@ class Article:
     comment_count: int | None = None
     rating: dict[str, Any] | None = None
     language: str | None = None
+    encoding_detected: str | None = None
     crawled_at: str | None = None
     content_hash: str | None = None
     extractor: str | None = None

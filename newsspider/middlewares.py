@@ -7,11 +7,15 @@ endpoint. Checking every request here, redirects included, makes that impossible
 
 from __future__ import annotations
 
+import logging
+
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
 __all__ = ["BlockedEndpointsMiddleware"]
+
+logger = logging.getLogger(__name__)
 
 
 class BlockedEndpointsMiddleware:
@@ -29,4 +33,5 @@ class BlockedEndpointsMiddleware:
         if is_blocked is not None and is_blocked(request.url):
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("newsspider/blocked_endpoint")
+            logger.info("refused a blocked endpoint: %s (from %s)", request.url, request.headers.get("Referer"))
             raise IgnoreRequest(f"blocked endpoint: {request.url}")

@@ -16,11 +16,14 @@ from importlib.resources import files
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from newsspider.parsers._profile import check_profile
+
 __all__ = ["FAMILIES", "Site", "SiteConfigError", "load_sites", "make_site", "site_name_for_url"]
 
 FAMILIES = ("nukeviet", "generic")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-_KEYS = {"url", "family", "start_pages", "encoding", "timezone", "verified", "notes"}
+_KEYS = {"url", "family", "start_pages", "encoding", "timezone", "verified", "notes", "profile"}
+_LEGACY_ENCODINGS = ("tcvn3", "vni")  # font encodings over cp1252, converted by newsspider.encoding
 
 
 class SiteConfigError(ValueError):
@@ -39,6 +42,7 @@ class Site:
     timezone: float = 7.0
     verified: bool = False
     notes: str = ""
+    profile: Mapping[str, str] | None = None  # selectors of the generic family (parsers/_profile.py)
 
     @property
     def host(self) -> str:
@@ -48,6 +52,8 @@ class Site:
         """Return the site as a sites.toml entry (to build a changed copy with make_site)."""
         entry = {key: value for key, value in asdict(self).items() if value is not None}
         entry["start_pages"] = list(self.start_pages)
+        if self.profile is not None:
+            entry["profile"] = dict(self.profile)
         del entry["name"]
         return entry
 
@@ -89,11 +95,22 @@ def make_site(name: str, entry: Mapping[str, object], origin: str = "spider argu
     if not isinstance(start_pages, list):
         raise SiteConfigError(f"{where}: start_pages must be a list of URLs")
     encoding = entry.get("encoding")
-    if encoding is not None:
+    if encoding is not None and str(encoding).lower() not in _LEGACY_ENCODINGS:
         try:
             codecs.lookup(str(encoding))
         except LookupError:
             raise SiteConfigError(f"{where}: unknown encoding {encoding!r}") from None
+    profile = entry.get("profile")
+    if profile is not None:
+        if family not in (None, "generic"):
+            raise SiteConfigError(f"{where}: a profile customises the generic family, not {family!r}")
+        if not isinstance(profile, Mapping):
+            raise SiteConfigError(f"{where}: profile must be a table of field = selector")
+        try:
+            profile = check_profile(profile)
+        except ValueError as error:
+            raise SiteConfigError(f"{where}: {error}") from None
+        family = "generic"
     timezone = entry.get("timezone", 7)
     if not isinstance(timezone, int | float) or not -12 <= timezone <= 14:
         raise SiteConfigError(f"{where}: timezone is a UTC offset in hours, -12 to 14")
@@ -106,6 +123,7 @@ def make_site(name: str, entry: Mapping[str, object], origin: str = "spider argu
         timezone=float(timezone),
         verified=bool(entry.get("verified", False)),
         notes=str(entry.get("notes", "")),
+        profile=profile,
     )
 
 

@@ -34,6 +34,8 @@ CREATE TABLE IF NOT EXISTS articles (
     exported_at   TEXT NOT NULL,
     run_ts        TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS articles_url ON articles (url);
+CREATE INDEX IF NOT EXISTS articles_canonical_url ON articles (canonical_url);
 CREATE TABLE IF NOT EXISTS runs (
     run_ts      TEXT PRIMARY KEY,
     started_at  TEXT NOT NULL,
@@ -80,6 +82,15 @@ class SeenStore:
         row = self._db.execute(
             "SELECT content_hash, published_at, modified_at, lastmod FROM articles WHERE id = ?",
             (article_id,),
+        ).fetchone()
+        return Seen(*row) if row else None
+
+    def get_by_url(self, url: str) -> Seen | None:
+        """Return what was exported from ``url``: for sites whose URLs carry no article id."""
+        row = self._db.execute(
+            "SELECT content_hash, published_at, modified_at, lastmod FROM articles"
+            " WHERE url = ? OR canonical_url = ? LIMIT 1",
+            (url, url),
         ).fetchone()
         return Seen(*row) if row else None
 

@@ -69,3 +69,44 @@ def test_missing_user_file_named_explicitly_is_an_error(tmp_path: Path) -> None:
 )  # fmt: skip
 def test_site_name_from_url_is_file_name_safe(url: str, name: str) -> None:
     assert site_name_for_url(url) == name
+
+
+def test_newspaper_profiles_ship_unverified_and_recognise_their_url_shapes(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from newsspider.parsers import generic
+
+    monkeypatch.chdir(tmp_path)
+    sites = load_sites()
+    for name, url, native in [
+        ("baobacgiang", "https://baobacgiang.com.vn/bg/the-thao/177110/san-co-nhan-tao.html", "177110"),
+        ("baobacninhtv", "https://baobacninhtv.vn/xuat-khau-vai-thieu-postid423.bbg", "423"),
+    ]:
+        site = sites[name]
+        assert site.family == "generic" and not site.verified and site.profile
+        assert generic.article_id(url, profile=site.profile) == native
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ('family = "nukeviet"\n[a.profile]\ntitle = "h1"', "a profile customises the generic family"),
+        ('[a.profile]\ntitel = "h1"', "unknown profile keys ['titel']"),
+        ('[a.profile]\ntitle = "h1[["', "is not a valid selector"),
+        ('[a.profile]\narticle_url = "(unclosed"', "is not a valid selector"),
+    ],
+)
+def test_profile_mistakes_are_reported(tmp_path: Path, entry: str, message: str) -> None:
+    user = tmp_path / "sites.toml"
+    user.write_text(f'[a]\nurl = "https://a.vn/"\n{entry}\n', encoding="utf-8")
+    with pytest.raises(SiteConfigError) as error:
+        load_sites(user)
+    assert message in str(error.value) and "[a]" in str(error.value)
+
+
+def test_a_profile_makes_a_site_generic() -> None:
+    from newsspider.sites import make_site
+
+    site = make_site("a", {"url": "https://a.vn/", "profile": {"title": "h1.title::text"}})
+    assert site.family == "generic" and site.profile == {"title": "h1.title::text"}
+    assert make_site("a", site.entry()) == site  # round-trips through a sites.toml entry

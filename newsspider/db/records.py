@@ -18,6 +18,7 @@ from typing import Any
 from newsspider.items import SCHEMA_VERSION, Article
 from newsspider.schema import article_schema
 
+_SCHEMA_VERSIONS = ("1.0", SCHEMA_VERSION)  # 1.1 added encoding_detected; 1.0 records load with it null
 __all__ = ["FIELDS", "JSON_FIELDS", "BadRecord", "parse_line", "parse_time"]
 
 FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))
@@ -66,8 +67,8 @@ def _problems(record: dict[str, Any]) -> list[str]:
     missing = sorted(name for name in _REQUIRED if record.get(name) is None)
     if missing:
         reasons.append(f"missing {', '.join(missing)}")
-    if record.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
-        reasons.append(f"schema_version {record['schema_version']!r} is not {SCHEMA_VERSION!r}")
+    if record.get("schema_version", SCHEMA_VERSION) not in _SCHEMA_VERSIONS:
+        reasons.append(f"schema_version {record['schema_version']!r} is not one of {_SCHEMA_VERSIONS}")
     for name in FIELDS:
         value = record.get(name)
         if value is None or name in _TIME_FIELDS:

@@ -53,6 +53,7 @@ CREATE TABLE IF NOT EXISTS articles (
     comment_count        BIGINT,
     rating               {json},
     language             TEXT,
+    encoding_detected    TEXT,
     crawled_at           {ts} NOT NULL,
     content_hash         TEXT NOT NULL,
     extractor            TEXT NOT NULL,

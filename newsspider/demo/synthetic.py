@@ -531,7 +531,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--per-page", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--step-minutes", type=float, help="time between articles (default: fit before today)")
+    parser.add_argument(
+        "--step-minutes", type=float, help="minutes between articles (default: fit before today)"
+    )
     args = parser.parse_args(argv)
     start = datetime(2019, 1, 1, 8, 0, tzinfo=VN)
     # Keep every article in the past: the default 7 h step runs past today after ~10,000 articles.

@@ -36,8 +36,12 @@ def run_summary(stats: dict) -> dict[str, int]:
 
 
 def _errors(stats: dict) -> int:
-    """Requests that failed for good: download errors and server errors after retries."""
-    failed = int(stats.get("downloader/exception_count", 0)) - int(stats.get("retry/count", 0))
+    """Requests that failed for good: download errors and server errors after retries.
+
+    A request refused on purpose (robots.txt, a blocked endpoint: ``IgnoreRequest``) is no error.
+    """
+    refused = int(stats.get("downloader/exception_type_count/scrapy.exceptions.IgnoreRequest", 0))
+    failed = int(stats.get("downloader/exception_count", 0)) - int(stats.get("retry/count", 0)) - refused
     server = sum(
         int(value) for key, value in stats.items() if key.startswith("downloader/response_status_count/5")
     )

@@ -26,7 +26,7 @@ class RecordExported:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RecordExported:
         if not crawler.settings.getbool("NEWSSPIDER_INCREMENTAL"):
-            raise NotConfigured("NEWSSPIDER_INCREMENTAL is off")
+            raise NotConfigured  # no message: Scrapy would warn "Disabled …" on every full run
         extension = cls(crawler)
         crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)

@@ -39,15 +39,22 @@ _ID_PARAMS = ("id", "p", "itemid", "newsid", "articleid", "post")
 _PAGE = re.compile(
     r"(?:[?&](?:page|trang|paged|pg)=\d+|/page/\d+/?$|[/-](?:page|trang)-?\d+(?:\.html?)?/?$)", re.I
 )
-# Never worth a request on a news site: feeds, search, accounts, print/share popups, admin, files.
+# Never worth a request on a news site: search, accounts, print/share popups, admin, APIs.
 _BLOCKED_SEGMENTS = frozenset(
     {
-        "print", "in", "sendmail", "share", "rss", "feed", "feeds", "search", "tim-kiem", "login",
-        "dang-nhap", "register", "dang-ky", "wp-admin", "wp-login.php", "xmlrpc.php", "wp-json",
-        "admin", "comment", "comments", "tag", "tags", "author", "users", "cdn-cgi",
+        "print", "in", "sendmail", "share", "search", "tim-kiem", "login", "dang-nhap", "register",
+        "dang-ky", "wp-admin", "wp-login.php", "xmlrpc.php", "wp-json", "admin", "comment", "users",
+        "cdn-cgi",
     }
 )  # fmt: skip
+# Never an article or a listing worth walking: feeds (read as discovery sources, not followed as
+# links), comment feeds, tag and author pages (they repeat the section listings).
+_NOT_LISTED_SEGMENTS = frozenset({"rss", "feed", "feeds", "comments", "tag", "tags", "author"})
 _BLOCKED_PARAMS = frozenset({"replytocom", "print", "download", "share", "s", "q"})
+_NON_ARTICLE_SITEMAP = re.compile(
+    r"(?:users?|authors?|taxonom\w*|tags?|categor(?:y|ies)|pages?)[-_.]", re.IGNORECASE
+)
+_FEED_LINKS = "//link[@rel='alternate'][contains(@type, 'rss') or contains(@type, 'atom')]/@href"
 _FILE = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|zip|rar|jpe?g|png|gif|webp|svg|mp[34]|avi|xml|json)$", re.I)
 # Page furniture: links here are menus, widgets and footers, not a listing's articles (an
 # article teaser's own <header>/<footer> is not furniture).
@@ -95,19 +102,30 @@ def path_id(url: str) -> str:
 
 def article_id(url: str, profile: Mapping[str, str] | None = None) -> str | None:
     """Return the native id of an article URL, or None when the URL is not article-shaped."""
-    if is_blocked_url(url) or not _article_shaped(url, profile):
+    if _unfollowable(url) or not _article_shaped(url, profile):
         return None
     return url_native_id(url, profile) or path_id(url)
 
 
 def is_blocked_url(url: str) -> bool:
-    """Return True for URLs a crawler should not request (feeds, search, accounts, files …)."""
+    """Return True for URLs a crawler must not request (search, accounts, popups, admin …)."""
     parts = urlsplit(url)
-    if _FILE.search(parts.path):
-        return True
-    if any(segment.lower() in _BLOCKED_SEGMENTS for segment in parts.path.split("/")):
+    if _segments(url) & _BLOCKED_SEGMENTS:
         return True
     return any(key.lower() in _BLOCKED_PARAMS for key in parse_qs(parts.query, keep_blank_values=True))
+
+
+def _unfollowable(url: str) -> bool:
+    """Return True for links that are no article and no listing: blocked, feeds, tags, files."""
+    return (
+        is_blocked_url(url)
+        or bool(_segments(url) & _NOT_LISTED_SEGMENTS)
+        or bool(_FILE.search(urlsplit(url).path))
+    )
+
+
+def _segments(url: str) -> set[str]:
+    return {segment.lower() for segment in urlsplit(url).path.split("/")}
 
 
 def listing_article_urls(sel: Selector, page_url: str, profile: Mapping[str, str] | None = None) -> list[str]:
@@ -125,7 +143,7 @@ def next_page_urls(sel: Selector, page_url: str, profile: Mapping[str, str] | No
         return _keep(_profile.texts(sel, _href_selector(profile["next_page"])), page_url, _any)
     rel_next = sel.xpath("//link[@rel='next']/@href | //a[contains(concat(' ', @rel, ' '), ' next ')]/@href")
     paged = [href for href in sel.xpath("//a/@href").getall() if _PAGE.search(href)]
-    return _keep(rel_next.getall() + paged, page_url, lambda url: not is_blocked_url(url))
+    return _keep(rel_next.getall() + paged, page_url, lambda url: not _unfollowable(url))
 
 
 def category_urls(sel: Selector, page_url: str, profile: Mapping[str, str] | None = None) -> list[str]:
@@ -136,10 +154,21 @@ def category_urls(sel: Selector, page_url: str, profile: Mapping[str, str] | Non
 
     def is_listing(url: str) -> bool:
         return (
-            url != home and not is_blocked_url(url) and not _PAGE.search(url) and not article_id(url, profile)
+            url != home and not _unfollowable(url) and not _PAGE.search(url) and not article_id(url, profile)
         )
 
     return _keep(sel.xpath(_NAV_LINKS).xpath("@href").getall(), page_url, is_listing)
+
+
+def feed_urls(sel: Selector, page_url: str) -> list[str]:
+    """Return the RSS and Atom feeds the page declares in its <head>."""
+    hrefs = sel.xpath(_FEED_LINKS).getall()
+    return _keep(hrefs, page_url, lambda url: "/comments/" not in url)
+
+
+def wanted_sitemap(url: str) -> bool:
+    """Return False for child sitemaps that list no articles (users, tags, categories, pages)."""
+    return not _NON_ARTICLE_SITEMAP.search(urlsplit(url).path)
 
 
 def _article_shaped(url: str, profile: Mapping[str, str] | None) -> bool:

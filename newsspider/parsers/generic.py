@@ -33,11 +33,13 @@ from newsspider.parsers._body import body_container, extract_body
 from newsspider.parsers._links import (
     article_id,
     category_urls,
+    feed_urls,
     is_blocked_url,
     listing_article_urls,
     next_page_urls,
     path_id,
     url_native_id,
+    wanted_sitemap,
 )
 from newsspider.parsers._structured import (
     itemprop_values,
@@ -55,11 +57,13 @@ __all__ = [
     "EXTRACTOR",
     "article_id",
     "category_urls",
+    "feed_urls",
     "is_article_page",
     "is_blocked_url",
     "listing_article_urls",
     "next_page_urls",
     "parse_article",
+    "wanted_sitemap",
 ]
 
 EXTRACTOR = "generic/1"
@@ -91,6 +95,8 @@ def is_article_page(sel: Selector, *, profile: Mapping[str, str] | None = None) 
     of one: a single ``<article>`` holding the ``<h1>``."""
     if profile and "article" in profile:
         return bool(_profile.select(sel, profile["article"]))
+    if profile and "title" in profile and _profile.select(sel, profile["title"]):
+        return True  # the site's own headline selector found the headline
     if "article" in (value.lower() for value in meta_values(sel, "og:type")):
         return True
     if json_ld_article(sel) or microdata_scope(sel):

@@ -36,7 +36,7 @@ class DatabasePipeline:
     def from_crawler(cls, crawler: Crawler) -> DatabasePipeline:
         url = crawler.settings.get("DATABASE_URL")
         if not url:
-            raise NotConfigured("DATABASE_URL is not set")
+            raise NotConfigured  # no message: Scrapy would log "Disabled …" as a warning on every crawl
         return cls(crawler, url)
 
     def open_spider(self) -> None:

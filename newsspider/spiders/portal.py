@@ -12,7 +12,7 @@ sitemaps named in robots.txt, the RSS feeds the pages link, and every category l
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -27,6 +27,7 @@ from scrapy.http import Request, Response, TextResponse
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
+from newsspider.encoding import decode_page
 from newsspider.extraction import NotAnArticle, article_from_page
 from newsspider.feeds import DEFAULT_FEED_OPTIONS, DEFAULT_FEED_URI, local_feeds, run_timestamp
 from newsspider.incremental import DateWindow, ListingWalk, RefreshPolicy
@@ -35,7 +36,7 @@ from newsspider.parsers import detect_family, parser_for
 from newsspider.parsers.feeds import feed_links, sitemap_entries
 from newsspider.robots import robots_sitemaps_found
 from newsspider.sites import Site, SiteConfigError, load_sites, make_site, site_name_for_url
-from newsspider.state import SeenStore
+from newsspider.state import Seen, SeenStore
 
 __all__ = ["PortalSpider"]
 
@@ -108,7 +109,7 @@ class PortalSpider(scrapy.Spider):
         # robots.txt not obeyed) the conventional place is tried
         for url in self._robots_sitemaps or [urljoin(page.url, "/sitemap.xml")]:
             yield Request(url, callback=self.parse_sitemap)
-        categories = parser.category_urls(page.selector, page.url)
+        categories = parser.category_urls(page.selector, page.url, **self._options())
         feeds = parser.feed_urls(page.selector, page.url)
         self.logger.info(
             "%s: %s portal, %d categories, %d feeds", self.site, self.family, len(categories), len(feeds)
@@ -145,23 +146,25 @@ class PortalSpider(scrapy.Spider):
         page = self._html(response)
         if page is None or (parser := self._parser(page)) is None:
             return
-        urls = parser.listing_article_urls(page.selector, page.url)
-        next_urls = parser.next_page_urls(page.selector, page.url)
+        urls = parser.listing_article_urls(page.selector, page.url, **self._options())
+        next_urls = parser.next_page_urls(page.selector, page.url, **self._options())
         ids = {url: self._article_id(url) for url in urls}
+        known = {article_id for url, article_id in ids.items() if article_id and self._seen(article_id, url)}
         for url in urls:
             if (request := self._article_request(url)) is not None:
                 yield request
         if self.window.active:
             dated, waiting = {}, set()
-            for article_id in filter(None, ids.values()):
+            for url, article_id in ids.items():
+                if article_id is None:
+                    continue
                 if article_id in self._requested:  # its date comes with its response
                     waiting.add(article_id)
                 else:
-                    seen = self.store.get(article_id) if self.store else None
+                    seen = self._seen(article_id, url) if article_id in known else None
                     dated[article_id] = _moment(seen.published_at) if seen else None
             follow = self.walk.page(page.url, next_urls, dated, waiting)
         else:
-            known = {article_id for article_id in ids.values() if article_id and self._known(article_id)}
             follow = self.walk.incremental_next(next_urls, filter(None, ids.values()), known)
         for url in follow:
             yield Request(url, callback=self.parse_listing)
@@ -178,8 +181,9 @@ class PortalSpider(scrapy.Spider):
         assert self.family is not None
         try:
             article = article_from_page(
-                page.selector, page.url, site=self.site, family=self.family, utc_offset=self.portal.timezone
-            )
+                page.selector, page.url, site=self.site, family=self.family, utc_offset=self.portal.timezone,
+                profile=self._profile(), encoding=page.meta.get("encoding_detected"),
+            )  # fmt: skip
         except NotAnArticle:
             self.logger.warning("not an article page: %s", page.url)
             self._count("not_article")
@@ -205,7 +209,7 @@ class PortalSpider(scrapy.Spider):
             return None
         if lastmod is None and article_id in self._skipped:
             return None
-        seen = self.store.get(article_id) if self.store else None
+        seen = self._seen(article_id, url)
         if seen is not None and not self.refresh.wants(seen, lastmod, datetime.now(UTC)):
             self._skipped.add(article_id)  # until, perhaps, a sitemap says it changed
             return None
@@ -224,8 +228,8 @@ class PortalSpider(scrapy.Spider):
                 yield Request(url, callback=self.parse_listing)
 
     def closed(self, reason: str) -> None:
-        known = len(self._skipped - self._requested) if self.store else 0
-        self.crawler.stats.set_value("newsspider/skipped_known", known)  # type: ignore[union-attr]
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value("newsspider/skipped_known", len(self._skipped - self._requested))
 
     def _on_idle(self) -> None:
         """Nothing left to do but listing pages waiting for article dates: walk on from them."""
@@ -244,11 +248,23 @@ class PortalSpider(scrapy.Spider):
 
     def _article_id(self, url: str) -> str | None:
         parser = parser_for(self.family) if self.family else None
-        native = parser.article_id(url) if parser else None
+        native = parser.article_id(url, **self._options()) if parser else None
         return f"{self.site}:{native}" if native else None
 
-    def _known(self, article_id: str) -> bool:
-        return self.store is not None and self.store.get(article_id) is not None
+    def _seen(self, article_id: str, url: str) -> Seen | None:
+        """Return what earlier runs exported for this article: by id, else by URL (an id read from
+        the page, such as WordPress's ``?p=``, may differ from the one its URL gives)."""
+        if self.store is None:
+            return None
+        return self.store.get(article_id) or self.store.get_by_url(url)
+
+    def _profile(self) -> Mapping[str, str] | None:
+        return self.portal.profile if self.family == "generic" else None
+
+    def _options(self) -> dict[str, Any]:
+        """Keyword arguments for the family parser: a generic site's profile, if it has one."""
+        profile = self._profile()
+        return {"profile": profile} if profile else {}
 
     def _parser(self, page: TextResponse) -> ModuleType | None:
         """Return the family parser, recognising the family from ``page`` the first time."""
@@ -260,14 +276,25 @@ class PortalSpider(scrapy.Spider):
         return parser_for(self.family)
 
     def _html(self, response: Response) -> TextResponse | None:
-        """Return the response as text (in the site's forced encoding, if any), or None."""
+        """Return the page as text, read in the encoding it really uses (see newsspider.encoding).
+
+        Scrapy's decode is kept when it is clean UTF-8, as nearly every page is; otherwise the
+        site's forced encoding, windows-1258, TCVN3 and VNI are weighed against it.
+        """
         if not isinstance(response, TextResponse):
             self._count("not_html")
             self.logger.warning("not an HTML page: %s", response.url)
             return None
-        if self.portal.encoding:
-            return response.replace(encoding=self.portal.encoding)
-        return response
+        encoding = self.portal.encoding
+        utf8 = response.encoding.replace("-", "") in ("utf8", "utf8sig")
+        if not encoding and utf8 and "\ufffd" not in response.text:
+            response.meta["encoding_detected"] = "utf-8"
+            return response
+        text, detected = decode_page(response.body, response.encoding, encoding)
+        response.meta["encoding_detected"] = detected
+        if detected != response.encoding:
+            self._count(f"encoding/{detected}")
+        return response.replace(body=text.encode("utf-8"), encoding="utf-8")
 
     def _begin_run(self, feeds: list[tuple[str, bool]]) -> None:
         """Recover what an interrupted run wrote, and keep its files from being overwritten."""
