@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import glob
+import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 from newsspider.db.database import Database
 from newsspider.db.loader import Loader, LoadStats
-from newsspider.db.records import BadRecord, parse_line
+from newsspider.db.records import BadRecord, parse_line, parse_value
 
 __all__ = ["expand", "load_files"]
 
@@ -28,12 +32,60 @@ def expand(patterns: Iterable[str]) -> tuple[list[str], list[str]]:
     return files, unmatched
 
 
-def _lines(path: str) -> Iterator[tuple[int, str]]:
-    """Yield (number, text) of the non-blank lines; undecodable bytes become U+FFFD (and fail)."""
-    with open(path, encoding="utf-8", errors="surrogateescape", newline="\n") as handle:
+# str.split() and str.strip() know these separators and spaces; bytes.strip() knows only ASCII ones.
+_NOT_ASCII_SPACE = frozenset(range(0x1C, 0x20)) | frozenset(range(0x80, 0x100))
+# Below this much input the worker processes would cost more to start than they save.
+_PARALLEL_BYTES = 8_000_000
+
+
+def _lines(path: str) -> Iterator[tuple[int, bytes]]:
+    """Yield (number, bytes) of the non-blank lines (blank as ``str.strip()`` sees it)."""
+    with open(path, "rb") as handle:
         for number, line in enumerate(handle, 1):
-            if line.strip():
+            stripped = line.strip()
+            if stripped and (
+                stripped[0] not in _NOT_ASCII_SPACE
+                or line.decode("utf-8", "surrogateescape").strip()  # a Unicode space, perhaps
+            ):
                 yield number, line
+
+
+def _record(line: bytes) -> dict[str, Any]:
+    """Return the record on a line, or raise :class:`BadRecord` (as ``parse_line`` words it).
+
+    orjson reads the bytes straight (UTF-8 checked, no str of the whole line); anything it
+    refuses, or that holds a NUL, goes the standard way, for the same verdict and message; so
+    does a line with a float beyond 2**63, because orjson reads an integer beyond 64 bits as one.
+    """
+    if b"\x00" not in line and b"\\u0000" not in line:
+        try:
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            if not isinstance(value, dict | list) or not _has_big_float(value):
+                return parse_value(value)
+    text = line.decode("utf-8", "surrogateescape")
+    _check_encoding(text)
+    return parse_line(text)
+
+
+def _has_big_float(value: Any) -> bool:
+    """Return True if ``value`` holds a float of 2**63 or more: orjson's reading of a huge integer."""
+    items = value.values() if isinstance(value, dict) else value
+    for item in items:
+        kind = type(item)
+        if kind is float:
+            if not -(2.0**63) < item < 2.0**63:
+                return True
+        elif (kind is list or kind is dict) and _has_big_float(item):
+            return True
+    return False
+
+
+def default_workers() -> int:
+    """Return how many processes compute features beside the loader: the other cores, up to 4."""
+    return max(0, min(4, (os.cpu_count() or 1) - 1))
 
 
 def load_files(
@@ -42,16 +94,23 @@ def load_files(
     *,
     batch_size: int = 1000,
     report: Callable[[str, int, str], None] | None = None,
+    workers: int | None = None,
 ) -> LoadStats:
-    """Load every record of ``files``; call ``report(file, line, reason)`` for each bad line."""
+    """Load every record of ``files``; call ``report(file, line, reason)`` for each bad line.
+
+    ``workers`` processes compute the match keys and signatures meanwhile; by default the other
+    cores, when the files are large enough to pay for starting them.
+    """
     files = list(files)
-    loader = Loader(db, origin="newsspider load", files=files, batch_size=batch_size)
+    if workers is None:
+        size = sum(os.path.getsize(path) for path in files if os.path.isfile(path))
+        workers = default_workers() if size >= _PARALLEL_BYTES else 0
+    loader = Loader(db, origin="newsspider load", files=files, batch_size=batch_size, workers=workers)
     try:
         for path in files:
             for number, line in _lines(path):
                 try:
-                    _check_encoding(line)
-                    record = parse_line(line)
+                    record = _record(line)
                 except BadRecord as error:
                     loader.bad_line(path, number, str(error))
                     if report:

@@ -13,10 +13,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
-from newsspider.db.matchkey import jaccard_and_containment, key_hash, match_key, record_text, shingles
+from newsspider.db.matchkey import (
+    jaccard_and_containment,
+    key_bytes_hash,
+    key_words,
+    record_text,
+    word_shingles,
+)
 from newsspider.db.signature import buckets, estimate, signature
 
-__all__ = ["LINK_THRESHOLD", "Features", "Linker", "Node", "features"]
+__all__ = [
+    "LINK_THRESHOLD",
+    "Features",
+    "Linker",
+    "Node",
+    "computed_features",
+    "features",
+    "features_of_texts",
+]
 
 # A candidate must estimate this close before its text is compared ...
 ESTIMATE_THRESHOLD = 0.5
@@ -35,17 +49,53 @@ class Features:
     match_hash: str
     minhash: bytes
     shingles: list[bytes] | None = None
+    # The match key (UTF-8), when the shingles are left to be made from it on first use: most
+    # texts are never compared exactly, and the key is 5x smaller to pass between processes.
+    key: bytes | None = field(default=None, repr=False)
 
     @cached_property
     def buckets(self) -> list[int]:
         return buckets(self.minhash)
 
+    def exact_shingles(self) -> list[bytes] | None:
+        """Return the shingles (made from the key on first use); None when neither is known."""
+        if self.shingles is None and self.key is not None:
+            self.shingles = word_shingles(self.key.split())
+        return self.shingles
+
 
 def features(title: str | None, summary: str | None, body_text: str | None) -> Features:
     """Return the match hash, signature and shingles of an article's text."""
-    key = match_key(record_text(title, summary, body_text))
-    grams = shingles(key)
-    return Features(key_hash(key), signature(grams), grams)
+    words = key_words(record_text(title, summary, body_text))
+    grams = word_shingles(words)
+    return Features(key_bytes_hash(b" ".join(words)), signature(grams), grams)
+
+
+Texts = tuple[str | None, str | None, str | None]
+Computed = tuple[str, bytes, bytes, list[int]]
+
+
+def features_of_texts(texts: list[Texts]) -> list[Computed]:
+    """Return (match hash, signature, key, buckets) of each (title, summary, body_text).
+
+    Runs in the loader's worker processes: what comes back is small and cheap to pickle; the
+    shingles are made again from the key only for the few texts that are compared exactly.
+    """
+    out = []
+    for title, summary, body_text in texts:
+        words = key_words(record_text(title, summary, body_text))
+        key = b" ".join(words)
+        minhash = signature(word_shingles(words))
+        out.append((key_bytes_hash(key), minhash, key, buckets(minhash)))
+    return out
+
+
+def computed_features(computed: Computed) -> Features:
+    """Return the :class:`Features` of what :func:`features_of_texts` computed."""
+    match_hash, minhash, key, bands = computed
+    result = Features(match_hash, minhash, key=key)
+    result.__dict__["buckets"] = bands  # the cached_property, already known
+    return result
 
 
 @dataclass
@@ -77,9 +127,10 @@ class Linker:
             return 1.0
         if estimate(a.minhash, b.minhash) < ESTIMATE_THRESHOLD:
             return 0.0
-        if a.shingles is None or b.shingles is None or min(len(a.shingles), len(b.shingles)) < MIN_SHINGLES:
+        a_shingles, b_shingles = a.exact_shingles(), b.exact_shingles()
+        if a_shingles is None or b_shingles is None or min(len(a_shingles), len(b_shingles)) < MIN_SHINGLES:
             return 0.0
-        jaccard, containment = jaccard_and_containment(a.shingles, b.shingles)
+        jaccard, containment = jaccard_and_containment(a_shingles, b_shingles)
         # The figure is the Jaccard index (how much of the two texts is shared): a cut copy is
         # linked by its containment but says it is not the whole text.
         return max(round(jaccard, 4), 0.0001) if max(jaccard, containment) >= LINK_THRESHOLD else 0.0

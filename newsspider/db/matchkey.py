@@ -16,7 +16,17 @@ from collections.abc import Iterable
 
 from newsspider.text.normalize import normalize_text
 
-__all__ = ["canonical_tones", "match_key", "record_text", "shingles", "strip_attribution", "key_hash"]
+__all__ = [
+    "canonical_tones",
+    "key_bytes_hash",
+    "key_hash",
+    "key_words",
+    "match_key",
+    "record_text",
+    "shingles",
+    "strip_attribution",
+    "word_shingles",
+]
 
 # Tone on the first vowel of the open syllables oa, oe, uy ("hòa", "khỏe", "thủy"): the style
 # most dictionaries use.  Only a syllable that ends right after the pair is open; a closed one
@@ -64,14 +74,26 @@ _CREDIT_LINE = re.compile(
     r"[^\n]{0,120}$",
     re.IGNORECASE,
 )
-# Punctuation folds to spaces: ASCII through one bytes.translate (C speed, ~20x a regex),
-# then the few non-ASCII marks Vietnamese text uses.
+# Punctuation folds to spaces, on the key's UTF-8 bytes: ASCII punctuation, and the ASCII
+# separators str.split() knows (\x1c-\x1f), through one bytes.translate (C speed, ~20x a regex);
+# then the few non-ASCII marks Vietnamese text uses and the Unicode spaces, replaced as bytes
+# (UTF-8 is self-synchronising, so that is a character replace) only when a lead byte they
+# share is present at all. ~2x faster than the same steps on str.
 _ASCII_PUNCTUATION = (
     bytes(range(33, 48)) + bytes(range(58, 65)) + bytes(range(91, 97)) + bytes(range(123, 127))
 )
-_ASCII_TO_SPACE = bytes.maketrans(_ASCII_PUNCTUATION, b" " * len(_ASCII_PUNCTUATION))
 _OTHER_PUNCTUATION = "“”‘’«»…–—•·°º‹›„‚¸´`"
 SHINGLE_SIZE = 5
+_ASCII_TO_SPACE_AND_SPLIT = bytes.maketrans(
+    _ASCII_PUNCTUATION + bytes(range(0x1C, 0x20)), b" " * (len(_ASCII_PUNCTUATION) + 4)
+)
+_UNICODE_SPACES = (
+    "\x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+)
+_NON_ASCII_MARKS = tuple(
+    mark.encode("utf-8") for mark in dict.fromkeys(_OTHER_PUNCTUATION + _UNICODE_SPACES) if ord(mark) > 0x7F
+)
+_MARK_LEADS = tuple(dict.fromkeys(mark[:-1] if len(mark) == 3 else mark[:1] for mark in _NON_ASCII_MARKS))
 
 
 def canonical_tones(text: str) -> str:
@@ -115,17 +137,32 @@ def record_text(title: str | None, summary: str | None, body_text: str | None) -
 
 def match_key(text: str) -> str:
     """Return the comparison form of ``text``: NFC, tones canonical, casefolded, words only."""
-    key = canonical_tones(unicodedata.normalize("NFC", text)).casefold()
-    key = key.encode("utf-8").translate(_ASCII_TO_SPACE).decode("utf-8")
-    for mark in _OTHER_PUNCTUATION:
-        if mark in key:
-            key = key.replace(mark, " ")
-    return " ".join(key.split())
+    return b" ".join(key_words(text)).decode("utf-8")
+
+
+def key_words(text: str) -> list[bytes]:
+    """Return the words of ``match_key(text)`` as UTF-8 bytes (the key is them joined by spaces).
+
+    Works on bytes throughout: ``str.split()`` splits on the Unicode spaces too, so they are
+    replaced by a space first and ``bytes.split()`` gives the very same words.
+    """
+    key = canonical_tones(unicodedata.normalize("NFC", text)).casefold().encode("utf-8")
+    key = key.translate(_ASCII_TO_SPACE_AND_SPLIT)
+    if any(lead in key for lead in _MARK_LEADS):
+        for mark in _NON_ASCII_MARKS:
+            if mark in key:
+                key = key.replace(mark, b" ")
+    return key.split()
 
 
 def key_hash(key: str) -> str:
     """Return the hex SHA-1 of a match key: equal for exact republications."""
-    return hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()
+    return key_bytes_hash(key.encode("utf-8"))
+
+
+def key_bytes_hash(key: bytes) -> str:
+    """Return :func:`key_hash` of a key given as UTF-8 bytes."""
+    return hashlib.sha1(key, usedforsecurity=False).hexdigest()
 
 
 def shingles(key: str, size: int = SHINGLE_SIZE) -> list[bytes]:
@@ -133,9 +170,15 @@ def shingles(key: str, size: int = SHINGLE_SIZE) -> list[bytes]:
 
     As UTF-8 bytes: cheaper to build than str and hashed twice as fast by rensa.
     """
-    words = key.encode("utf-8").split()
+    return word_shingles(key.encode("utf-8").split(), size)
+
+
+def word_shingles(words: list[bytes], size: int = SHINGLE_SIZE) -> list[bytes]:
+    """Return the shingles of a key given as its words (:func:`key_words`)."""
     if len(words) <= size:
         return [b" ".join(words)] if words else []
+    if size == SHINGLE_SIZE:  # the slices spelled out: ~40% faster than the generic zip
+        return list(map(b" ".join, zip(words, words[1:], words[2:], words[3:], words[4:], strict=False)))
     return list(map(b" ".join, zip(*(words[i:] for i in range(size)), strict=False)))
 
 

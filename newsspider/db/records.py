@@ -19,7 +19,7 @@ from newsspider.items import SCHEMA_VERSION, Article
 from newsspider.schema import article_schema
 
 _SCHEMA_VERSIONS = ("1.0", SCHEMA_VERSION)  # 1.1 added encoding_detected; 1.0 records load with it null
-__all__ = ["FIELDS", "JSON_FIELDS", "BadRecord", "parse_line", "parse_time"]
+__all__ = ["FIELDS", "JSON_FIELDS", "BadRecord", "parse_line", "parse_time", "parse_value"]
 
 FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))
 JSON_FIELDS = frozenset({"authors", "breadcrumbs", "tags", "images", "attachments", "rating"})
@@ -50,6 +50,11 @@ def parse_line(line: str) -> dict[str, Any]:
         record = json.loads(line)
     except json.JSONDecodeError as error:
         raise BadRecord(f"not JSON: {error}") from None
+    return parse_value(record)
+
+
+def parse_value(record: Any) -> dict[str, Any]:
+    """Return a parsed line's value if it is a record that can load, or raise :class:`BadRecord`."""
     if not isinstance(record, dict):
         raise BadRecord(f"not a JSON object but {type(record).__name__}")
     reasons = _problems(record)

@@ -7,7 +7,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from newsspider.db import Database, load_files
+from newsspider.db import Database, connect, load_files
 from newsspider.db.schema import MIGRATIONS
 
 from .helpers import snapshot, write_jsonl
@@ -140,3 +140,35 @@ def test_migrations_apply_once(db: Database) -> None:
     assert db.migrate() == []
     versions = db.execute("SELECT version FROM schema_migrations")
     assert [v for (v,) in versions] == [m.version for m in MIGRATIONS]
+
+
+def _rows(db: Database, query: str) -> list[tuple[Any, ...]]:
+    rows = [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row) for row in db.execute(query)]
+    return sorted(rows, key=repr)
+
+
+def test_worker_processes_change_nothing(db: Database, real_records: Records, tmp_path: Path) -> None:
+    from newsspider.db.linking import features_of_texts
+
+    from .test_linking import republished
+
+    assert features_of_texts([(None, None, None)])[0][1]  # a signature even of no text
+    copies = [republished(real_records[5], "9001"), republished(real_records[6], "9002")]
+    edit = _edited(real_records[3], body_text="Đã sửa.")
+    feed = write_jsonl(tmp_path / "feed.jsonl", [copies[0], *real_records, edit, copies[1], real_records[3]])
+    with feed.open("a", encoding="utf-8") as handle:
+        handle.write("not json\n")
+    with connect(f"sqlite:///{tmp_path}/inline.db") as reference:
+        inline = load_files(reference, [str(feed)], batch_size=7, workers=0)
+        pooled = load_files(db, [str(feed)], batch_size=7, workers=2)
+        counts = ("inserted", "updated", "unchanged", "linked", "errors")
+        assert [getattr(pooled, name) for name in counts] == [getattr(inline, name) for name in counts]
+        assert (pooled.linked, pooled.updated, pooled.bad) == (2, 1, 1)
+        for query in (
+            "SELECT id, content_hash, match_hash, minhash, duplicate_of, duplicate_similarity FROM articles",
+            "SELECT article_id, content_hash, body_text FROM article_versions",
+            "SELECT bucket, article_id FROM article_buckets",
+        ):
+            assert _rows(db, query) == _rows(reference, query)
+        again = load_files(db, [str(feed)], batch_size=7, workers=2)
+        assert again.unchanged == inline.inserted + inline.updated + inline.unchanged

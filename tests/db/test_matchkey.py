@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from newsspider.db.matchkey import canonical_tones, match_key, record_text, shingles, strip_attribution
+from newsspider.db.linking import features
+from newsspider.db.matchkey import (
+    canonical_tones,
+    key_words,
+    match_key,
+    record_text,
+    shingles,
+    strip_attribution,
+    word_shingles,
+)
 
 # (written, canonical): tone on the first vowel of open oa / oe / uy; everything else untouched.
 TONE_PAIRS = [
@@ -59,3 +71,35 @@ def test_shingles_are_five_syllables() -> None:
     assert shingles("a b c d e f") == [b"a b c d e", b"b c d e f"]
     assert shingles("hòa b") == ["hòa b".encode()]
     assert shingles("") == []
+
+
+def _reference_match_key(text: str) -> str:
+    """The match key spelled out on str, step by step: the loader's bytes path must equal it."""
+    key = canonical_tones(unicodedata.normalize("NFC", text)).casefold()
+    for mark in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~“”‘’«»…–—•·°º‹›„‚¸´`":
+        key = key.replace(mark, " ")
+    return " ".join(key.split())
+
+
+_TRICKY = "Hoà, THUỶ. “khoẻ” – «quý» · 5°C m² ´¸ a\u00a0b\u3000c\u2028d\x1ce\x85f\u1680g\u2009h\u200bi"
+
+
+@pytest.mark.parametrize("text", [_TRICKY, "", "   ", "(BGĐT) - Sáng 24/8 …", "Đắk Lắk—Gia Lai‚„‹›•"])
+def test_the_key_equals_the_step_by_step_reference(text: str) -> None:
+    assert match_key(text) == _reference_match_key(text)
+    assert shingles(match_key(text)) == word_shingles(key_words(text))
+
+
+@given(st.text(alphabet=st.sampled_from(_TRICKY + "aàáạoóuýyỷ \n\t.-"), max_size=200) | st.text(max_size=50))
+@settings(max_examples=300, deadline=None)
+def test_the_key_equals_the_reference_on_any_text(text: str) -> None:
+    assert match_key(text) == _reference_match_key(text)
+
+
+def test_real_keys_equal_the_reference(real_records: list[dict[str, Any]]) -> None:
+    for record in real_records:
+        text = record_text(record["title"], record["summary"], record["body_text"])
+        assert match_key(text) == _reference_match_key(text)
+        assert features(record["title"], record["summary"], record["body_text"]).shingles == shingles(
+            _reference_match_key(text)
+        )
