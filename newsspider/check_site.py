@@ -60,6 +60,7 @@ def run_check(
             {
                 "FEEDS": {str(feed): {"format": "jsonlines", "encoding": "utf-8"}},
                 "NEWSSPIDER_INCREMENTAL": False,
+                "DATABASE_URL": None,  # a check never writes to the production database
                 "CLOSESPIDER_ITEMCOUNT": pages,
                 "CLOSESPIDER_PAGECOUNT": pages * 20,  # a layout so broken that nothing validates
                 "CLOSESPIDER_TIMEOUT": 300,

@@ -54,6 +54,22 @@ def tz_from_offset_hours(hours: float) -> timezone:
     return timezone(timedelta(minutes=round(hours * 60)))
 
 
+def parse_iso(value: str | None, *, date_only_tz: tzinfo | None = None) -> datetime | None:
+    """Return an ISO 8601 value with an offset as an aware datetime, else None.
+
+    Machine-written values only (sitemaps, microdata, our own records): no guessing. A bare date
+    (``2024-06-24``, valid in sitemaps) is midnight in ``date_only_tz`` when one is given.
+    """
+    text = (value or "").strip()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=date_only_tz) if date_only_tz and len(text) == 10 else None
+    return moment
+
+
 def to_iso(dt: datetime, tz: tzinfo = VN_TZ) -> str:
     """``dt`` in ``tz`` as ISO 8601 with seconds and offset; naive ``dt`` is taken as ``tz``."""
     dt = dt.replace(tzinfo=tz) if dt.tzinfo is None else dt.astimezone(tz)

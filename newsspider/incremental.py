@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from newsspider.dates import VN_TZ
+from newsspider.dates import VN_TZ, parse_iso
 from newsspider.sites import SiteConfigError
 from newsspider.state import Seen
 
@@ -79,7 +79,7 @@ class RefreshPolicy:
             return True  # the sitemap says it changed after we exported it
         if self.everything:
             return True
-        published = Seen(seen.content_hash, seen.published_at, None, None).latest_change()
+        published = parse_iso(seen.published_at)
         return (
             self.days is not None and published is not None and now - published <= timedelta(days=self.days)
         )

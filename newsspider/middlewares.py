@@ -33,5 +33,6 @@ class BlockedEndpointsMiddleware:
         if is_blocked is not None and is_blocked(request.url):
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("newsspider/blocked_endpoint")
-            logger.info("refused a blocked endpoint: %s (from %s)", request.url, request.headers.get("Referer"))
+            referer = request.headers.get("Referer")
+            logger.info("refused a blocked endpoint: %s (from %s)", request.url, referer)
             raise IgnoreRequest(f"blocked endpoint: {request.url}")

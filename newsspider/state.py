@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from newsspider.dates import parse_iso
+
 __all__ = ["Seen", "SeenStore"]
 
 logger = logging.getLogger(__name__)
@@ -30,7 +32,7 @@ CREATE TABLE IF NOT EXISTS articles (
     content_hash  TEXT NOT NULL,
     published_at  TEXT,               -- ISO 8601, +07:00
     modified_at   TEXT,
-    lastmod       TEXT,               -- sitemap lastmod when it was exported, if any
+    lastmod       TEXT,               -- newest sitemap lastmod seen, or when a refetch found it unchanged
     exported_at   TEXT NOT NULL,
     run_ts        TEXT NOT NULL
 );
@@ -57,7 +59,7 @@ class Seen:
 
     def latest_change(self) -> datetime | None:
         """Return the newest moment the article is known to have changed."""
-        moments = [_parse(value) for value in (self.published_at, self.modified_at, self.lastmod)]
+        moments = [parse_iso(value) for value in (self.published_at, self.modified_at, self.lastmod)]
         known = [moment for moment in moments if moment is not None]
         return max(known) if known else None
 
@@ -108,6 +110,14 @@ class SeenStore:
              item.get("published_at"), item.get("modified_at"), lastmod, _now(), run_ts),
         )  # fmt: skip
         return not known
+
+    def touch(self, article_id: str) -> None:
+        """Note that the article was fetched again and found unchanged, as of now.
+
+        Without it, a sitemap ``lastmod`` newer than the export would bring the unchanged article
+        back in every run.
+        """
+        self._db.execute("UPDATE articles SET lastmod = ? WHERE id = ?", (_now(), article_id))
 
     def begin_run(self, run_ts: str, feed_paths: Iterable[str]) -> int:
         """Start a run; first recover what unfinished runs wrote. Return the records recovered."""
@@ -166,13 +176,3 @@ class SeenStore:
 
 def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
-def _parse(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import gzip
 import io
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
 from lxml import etree
 from protego import Protego
+
+from newsspider.dates import VN_TZ, parse_iso
 
 __all__ = ["MAX_XML_BYTES", "SitemapEntry", "feed_links", "robots_sitemaps", "sitemap_entries"]
 
@@ -53,8 +56,8 @@ def sitemap_entries(body: bytes) -> tuple[str, list[SitemapEntry]]:
                 name = etree.QName(child).localname
                 if name == "loc":
                     loc = (child.text or "").strip()
-                elif name == "lastmod":
-                    lastmod = _iso(child.text)
+                elif name == "lastmod":  # a bare date is midnight in Vietnam
+                    lastmod = parse_iso(child.text, date_only_tz=VN_TZ)
         if loc:
             entries.append(SitemapEntry(loc, lastmod))
     return kind, entries
@@ -69,9 +72,12 @@ def feed_links(body: bytes) -> list[str]:
     for node in root.iter("item", "{http://www.w3.org/2005/Atom}entry"):
         if node.tag == "item":
             link = node.findtext("link")
-        else:
-            alternate = node.find("{http://www.w3.org/2005/Atom}link")
-            link = alternate.get("href") if alternate is not None else None
+        else:  # the entry's page: rel="alternate" (the default), not "replies", "self", "edit"
+            alternates = [
+                link.get("href") for link in node.iterfind("{http://www.w3.org/2005/Atom}link")
+                if link.get("rel", "alternate") == "alternate"
+            ]  # fmt: skip
+            link = alternates[0] if alternates else None
         if link and link.strip():
             links.append(link.strip())
     return list(dict.fromkeys(links))
@@ -93,13 +99,5 @@ def _gunzip(body: bytes) -> bytes:
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(body)) as unpacked:
             return unpacked.read(MAX_XML_BYTES + 1)
-    except (OSError, EOFError):
+    except (OSError, EOFError, zlib.error):
         return b""
-
-
-def _iso(text: str | None) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat((text or "").strip())
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None

@@ -175,7 +175,7 @@ class _Page:
         return next(iter(itemprop_values(self.micro, name)), None) if self.micro else None
 
     def title(self) -> str | None:
-        h1 = self.scope.xpath(".//h1[contains(@class, 'entry-title')] | .//h1")[:1]
+        h1 = self.scope.xpath(".//h1[contains(@class, 'entry-title')]")[:1] or self.scope.xpath(".//h1")[:1]
         return self.first(
             "title",
             ld_text(self.ld.get("headline")),

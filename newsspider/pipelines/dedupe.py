@@ -38,6 +38,7 @@ class DedupePipeline:
         store = getattr(self.crawler.spider, "store", None)
         exported = store.get(article_id) if store is not None else None
         if exported is not None and exported.content_hash == adapter["content_hash"]:
+            store.touch(article_id)
             self.crawler.stats.inc_value("newsspider/unchanged")
             raise DropItem(f"{article_id} unchanged since it was exported", log_level="DEBUG")
         self.seen.add(article_id)
