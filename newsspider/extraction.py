@@ -7,7 +7,7 @@ serves ``newsspider extract``, the parser tests and the extraction benchmark.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,7 +67,16 @@ def extract(
     family = family or detect_family(sel)
     if family is None:
         raise NotAnArticle(f"{url}: no known CMS family recognised")
-    record = asdict(article_from_page(sel, url, site=site, family=family))
+    record = _record(article_from_page(sel, url, site=site, family=family))
     clean_record(record)
     normalize_record(record)
     return record
+
+
+def _record(article: Article) -> dict[str, Any]:
+    """Return the article's fields as a dict, sharing its values.
+
+    ``dataclasses.asdict`` would deep-copy every list and dict; the pipelines replace nested
+    values instead of changing them, and the article is dropped afterwards.
+    """
+    return {field.name: getattr(article, field.name) for field in fields(article)}

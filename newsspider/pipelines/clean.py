@@ -12,7 +12,13 @@ from typing import Any
 from itemadapter import ItemAdapter
 
 from newsspider.text.boilerplate import BOILERPLATE_ELEMENTS, remove_boilerplate_lines
-from newsspider.text.html import element_text, fragment, sanitize_html, serialize_children
+from newsspider.text.html import (
+    element_text,
+    fragment,
+    make_links_absolute,
+    sanitize_html,
+    serialize_children,
+)
 
 __all__ = ["CleanPipeline", "clean_record"]
 
@@ -25,7 +31,7 @@ def clean_record(record: dict[str, Any] | ItemAdapter) -> None:
         for element in BOILERPLATE_ELEMENTS(root):
             element.drop_tree()  # keeps the element's tail text, which is not part of it
         if record.get("url"):
-            root.make_links_absolute(record["url"], resolve_base_href=False)
+            make_links_absolute(root, record["url"])
         record["body_html"] = sanitize_html(serialize_children(root)) or None
         text = element_text(root)
     else:

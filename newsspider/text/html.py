@@ -8,12 +8,13 @@ printed, so a captioned image contributes its caption exactly once, where it sta
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin
 
 import nh3
 from lxml import html as lxml_html
-from lxml.etree import _Element
+from lxml.etree import XPath, _Element
 
-__all__ = ["element_text", "fragment", "sanitize_html", "serialize_children"]
+__all__ = ["element_text", "fragment", "make_links_absolute", "sanitize_html", "serialize_children"]
 
 _BLOCK_TAGS = frozenset(
     {
@@ -57,10 +58,13 @@ def serialize_children(root: _Element) -> str:
     return "".join(inner)
 
 
-def element_text(root: _Element) -> str:
-    """Return the visible text of an element: paragraphs split by a blank line, <br> by a newline."""
+def element_text(root: _Element, *, with_tail: bool = True) -> str:
+    """Return the visible text of an element: paragraphs split by a blank line, <br> by a newline.
+
+    The text after the element (its tail) is read too unless ``with_tail`` is False.
+    """
     parts: list[str] = []
-    _collect(root, parts)
+    _collect(root, parts, with_tail=with_tail)
     blocks = []
     for block in "".join(parts).split(_PARAGRAPH):
         lines = (_SPACES.sub(" ", line).strip() for line in block.split(_LINE))
@@ -70,10 +74,11 @@ def element_text(root: _Element) -> str:
     return "\n\n".join(blocks)
 
 
-def _collect(el: _Element, parts: list[str]) -> None:
+def _collect(el: _Element, parts: list[str], *, with_tail: bool = True) -> None:
     tag = el.tag if isinstance(el.tag, str) else None
     if tag is None or tag in _SKIP_TAGS:  # comments, processing instructions, scripts
-        _append(parts, el.tail)
+        if with_tail:
+            _append(parts, el.tail)
         return
     boundary = _BOUNDARIES.get(tag, "")
     if tag == "br":
@@ -83,7 +88,8 @@ def _collect(el: _Element, parts: list[str]) -> None:
     for child in el:
         _collect(child, parts)
     parts.append(boundary)
-    _append(parts, el.tail)
+    if with_tail:
+        _append(parts, el.tail)
 
 
 def _append(parts: list[str], text: str | None) -> None:
@@ -91,13 +97,28 @@ def _append(parts: list[str], text: str | None) -> None:
         parts.append(_HTML_SPACE.sub(" ", text))
 
 
+# Built once: nh3.clean() converts the allow-lists into Rust sets again on every call.
+_SANITIZER = nh3.Cleaner(
+    tags=_ALLOWED_TAGS,
+    attributes=_ALLOWED_ATTRIBUTES,
+    url_schemes={"http", "https", "mailto"},
+    link_rel="noopener noreferrer nofollow",
+    strip_comments=True,
+)
+# The link attributes sanitize_html keeps. Making only these absolute gives the same sanitized
+# markup as lxml's make_links_absolute(), which walks every element for two dozen link kinds
+# (CSS url(), <object>, <meta refresh> …) that the sanitizer drops anyway.
+_KEPT_LINKS = XPath("descendant::a[@href] | descendant::img[@src]")
+_LINK_ATTRIBUTE = {"a": "href", "img": "src"}
+
+
+def make_links_absolute(root: _Element, base_url: str) -> None:
+    """Resolve the kept links (``a@href``, ``img@src``) under ``root`` against ``base_url``."""
+    for element in _KEPT_LINKS(root):
+        name = _LINK_ATTRIBUTE[element.tag]
+        element.set(name, urljoin(base_url, element.get(name).strip()))
+
+
 def sanitize_html(html: str) -> str:
     """Keep article markup only: no scripts, styles, classes, event handlers or unsafe URLs."""
-    return nh3.clean(
-        html,
-        tags=_ALLOWED_TAGS,
-        attributes=_ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-        strip_comments=True,
-    ).strip()
+    return _SANITIZER.clean(html).strip()

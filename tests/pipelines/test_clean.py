@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 from gold import BOILERPLATE_PHRASES, FIXTURES, article_file, gold_records
+from lxml.html import fragment_fromstring
 
 from newsspider.pipelines.clean import clean_record
 from newsspider.text.boilerplate import is_boilerplate_line, remove_boilerplate_lines
+from newsspider.text.html import sanitize_html, serialize_children
 
 SEED = (FIXTURES / "seed/sample-page.txt").read_text(encoding="utf-8")
 SEED_TITLE = "Khai mạc Đại hội đại biểu Đảng bộ Các cơ quan tỉnh Bắc Giang lần thứ XVIII"
@@ -98,3 +100,22 @@ def test_body_html_is_sanitized_and_absolute() -> None:
         '<a rel="noopener noreferrer nofollow">l</a></p>'
     )
     assert record["body_text"] == "Chữ l"
+
+
+LINKED_BODY = (
+    "<p><a href=' rel/page.html '>a</a> <a href='//cdn.example.org/x'>b</a> <a href='#top'>c</a>"
+    " <a href='mailto:toa@example.org'>d</a> <a href='javascript:void(0)'>e</a> <a>f</a></p>"
+    "<p style='background:url(bg.png)'><img src='../img/1.jpg' alt='g'><img src='data:image/png;base64,AA'>"
+    "<blockquote cite='q.html'>h</blockquote><object data='o.swf'></object></p>"
+)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8088/tin-tuc/bai-1.html", "https://a.gov.vn/vi/news/"])
+def test_links_made_absolute_as_lxml_did(url: str) -> None:
+    """Only the links the sanitizer keeps are rewritten; the markup equals lxml's full rewrite."""
+    record = {"url": url, "body_html": LINKED_BODY, "title": None}
+    clean_record(record)
+    root = fragment_fromstring(LINKED_BODY, create_parent="div")
+    root.make_links_absolute(url, resolve_base_href=False)
+    assert record["body_html"] == sanitize_html(serialize_children(root))
+    assert 'src="' + url.rsplit("/", 2)[0] + '/img/1.jpg"' in record["body_html"]

@@ -1,0 +1,168 @@
+"""Crawl throughput: a full crawl through our pipelines against the same crawl doing no extraction.
+
+Run: ``python3 bench/crawl.py [--articles 10000] [--rounds 1]``. Prints figures; asserts nothing.
+
+A synthetic NukeViet portal (``newsspider.demo.synthetic``, pages cut from the fixture capture) is
+served by its own process on 127.0.0.1, and crawled twice per round, in separate processes, with
+the same settings (no politeness delays, 16 concurrent requests, a full run):
+
+- ``portal``: ``scrapy crawl portal`` — discovery, then every article parsed, cleaned,
+  normalized, validated, deduplicated and written to the JSON Lines feed;
+- ``no-op``: ``bench/noop_spider.py`` (``scrapy runspider``), the portal spider with an article
+  callback that does nothing: the same requests through the same downloader stack, so its
+  throughput is Scrapy's own ceiling for this crawl on this machine.
+
+Pages are every response Scrapy received (robots.txt, sitemaps, feeds, listings, redirects,
+articles); pages/s is over Scrapy's own ``elapsed_time_seconds``. CPU is the crawl process's user
++ system time from "Spider opened" to its exit (start-up, mostly imports, is left out). The
+server's CPU share is printed too: near 100 % of a core, the server, not the crawler, sets the pace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+NOOP_SPIDER = Path(__file__).resolve().parent / "noop_spider.py"
+STEP_MINUTES = "40"  # the same portal as bench/incremental_runs.py: every article in the past
+CRAWL_SETTINGS = [
+    "NEWSSPIDER_INCREMENTAL=False", "AUTOTHROTTLE_ENABLED=False", "DOWNLOAD_DELAY=0",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=16", "NEWSSPIDER_PROGRESS_INTERVAL=0", "LOG_LEVEL=INFO",
+    "NEWSSPIDER_ALLOW_PRIVATE_ADDRESSES=127.0.0.1",  # the portal is served on loopback
+]  # fmt: skip
+_STAT = re.compile(r"'([\w/.-]+)': ([\d.]+)[,}]")
+
+
+@dataclass
+class Crawl:
+    """Figures of one crawl process."""
+
+    pages: int
+    items: int
+    seconds: float  # Scrapy's elapsed_time_seconds
+    cpu_seconds: float  # the crawl process from "Spider opened" to its exit
+    server_cpu_seconds: float
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.pages / self.seconds
+
+    @property
+    def cpu_ms_per_page(self) -> float:
+        return self.cpu_seconds * 1000 / self.pages
+
+
+def serve(articles: int) -> tuple[subprocess.Popen[str], str]:
+    """Start the synthetic portal in its own process; return it and its origin once it answers."""
+    command = [sys.executable, "-m", "newsspider.demo.synthetic", "--articles", str(articles),
+               "--port", "0", "--step-minutes", STEP_MINUTES]  # fmt: skip
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert server.stdout is not None
+    return server, server.stdout.readline().strip()
+
+
+def crawl(kind: str, origin: str, server_pid: int) -> Crawl:
+    """Run one crawl of ``origin`` in a fresh process and directory; return its figures."""
+    env = os.environ | {"SCRAPY_SETTINGS_MODULE": "newsspider.settings", "PYTHONPATH": str(REPO)}
+    if kind == "portal":
+        command = [sys.executable, "-m", "scrapy", "crawl", "portal"]
+    else:
+        command = [sys.executable, "-m", "scrapy", "runspider", str(NOOP_SPIDER)]
+    command += ["-a", f"url={origin}/"] + [arg for setting in CRAWL_SETTINGS for arg in ("-s", setting)]
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "crawl.log"
+        server_before = _cpu_seconds(server_pid)
+        with log.open("w") as stderr:
+            process = subprocess.Popen(command, cwd=tmp, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+            startup_cpu = _cpu_at_spider_opened(process.pid, log)
+            _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        server_cpu = _cpu_seconds(server_pid) - server_before
+        text = log.read_text()
+    stats = {key: float(value) for key, value in _STAT.findall(_stats_dump(text))}
+    if process.returncode != 0 or "downloader/response_count" not in stats:
+        tail = "\n".join(text.splitlines()[-30:])
+        raise SystemExit(f"{kind} crawl failed (exit {process.returncode}); its log ends:\n{tail}")
+    return Crawl(
+        pages=int(stats["downloader/response_count"]),
+        items=int(stats.get("item_scraped_count", 0)),
+        seconds=stats["elapsed_time_seconds"],
+        cpu_seconds=usage.ru_utime + usage.ru_stime - startup_cpu,
+        server_cpu_seconds=server_cpu,
+    )
+
+
+def _cpu_at_spider_opened(pid: int, log: Path) -> float:
+    """Return the CPU seconds process ``pid`` spent before Scrapy logged "Spider opened"."""
+    while _proc_stat(pid)[0] != "Z":  # not exited (left unreaped for os.wait4)
+        if "Spider opened" in log.read_text():
+            return _cpu_seconds(pid)
+        time.sleep(0.02)
+    return 0.0
+
+
+def _stats_dump(log: str) -> str:
+    """Return the stats dictionary Scrapy logs when the spider closes."""
+    return log.rpartition("Dumping Scrapy stats:")[2].partition("}")[0] + "}"
+
+
+def _proc_stat(pid: int) -> list[str]:
+    """Return the fields of ``/proc/PID/stat`` after the command name: state, ppid, …"""
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """Return the user + system CPU seconds of a process, as far as it has run."""
+    fields = _proc_stat(pid)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _busy_crawls() -> int:
+    """Return how many other ``scrapy crawl`` processes are running (they skew the figures)."""
+    count = 0
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if b"scrapy\x00crawl" in cmdline.read_bytes():
+                count += 1
+        except OSError:
+            pass
+    return count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=1, help="crawl pairs; the best of each is shown")
+    args = parser.parse_args()
+    if busy := _busy_crawls():
+        print(f"warning: {busy} other scrapy crawl process(es) running; figures will be low", file=sys.stderr)
+    server, origin = serve(args.articles)
+    results: dict[str, list[Crawl]] = {"no-op": [], "portal": []}
+    try:
+        for _ in range(args.rounds):
+            for kind in results:
+                results[kind].append(crawl(kind, origin, server.pid))
+    finally:
+        server.kill()
+        server.wait()
+    print(f"full crawl of a {args.articles:,}-article synthetic portal on 127.0.0.1, {os.cpu_count()} CPUs,"
+          f" {args.rounds} round(s), best shown:")  # fmt: skip
+    best = {kind: max(crawls, key=lambda c: c.pages_per_second) for kind, crawls in results.items()}
+    for kind, c in best.items():
+        print(f"  {kind:7s} {c.pages:6,} pages {c.items:6,} items in {c.seconds:6.1f} s:"
+              f" {c.pages_per_second:6.1f} pages/s, {c.cpu_ms_per_page:5.2f} CPU ms/page;"
+              f" server busy {c.server_cpu_seconds / c.seconds:4.0%} of a core")  # fmt: skip
+    ratio = best["portal"].pages_per_second / best["no-op"].pages_per_second
+    print(f"  portal crawl at {ratio:.0%} of the no-op throughput (target >= 80 %)")
+
+
+if __name__ == "__main__":
+    main()
