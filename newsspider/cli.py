@@ -4,6 +4,7 @@
     newsspider extract FILE|URL          print the record one page yields
     newsspider load FILE|GLOB… [--db URL] load JSON Lines records into SQLite or PostgreSQL
     newsspider check-site NAME|URL       crawl a few pages; show what each field yields
+    newsspider enqueue NAME|URL…         start fleet runs of sites (workers: docs/fleet.md)
 
 Crawls themselves are ``scrapy crawl portal …``, as in every Scrapy project.
 """
@@ -55,6 +56,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                        help="a Scrapy setting for this crawl, as with scrapy crawl -s")  # fmt: skip
     check.set_defaults(run=_check_site)
 
+    enqueue = commands.add_parser("enqueue", help="start fleet runs of sites for the workers (docs/fleet.md)")
+    enqueue.add_argument("sites", nargs="+", help="site names from sites.toml, or portals' root URLs")
+    enqueue.add_argument("--redis", help="redis://… (default: NEWSSPIDER_REDIS_URL of the settings)")
+    enqueue.set_defaults(run=_enqueue)
+
     args = parser.parse_args(argv)
     return int(args.run(args))
 
@@ -70,8 +76,17 @@ def _demo(args: argparse.Namespace) -> int:
     from newsspider.spiders.portal import PortalSpider
 
     settings = get_project_settings()
-    # Our own server on loopback: no need to wait between requests.
-    settings.setdict({"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0}, priority="cmdline")
+    # Our own server on loopback: no need to wait between requests, and its address (only) allowed.
+    # A demo shows the whole crawl every time: no state from an earlier demo run.
+    settings.setdict(
+        {
+            "AUTOTHROTTLE_ENABLED": False,
+            "DOWNLOAD_DELAY": 0,
+            "NEWSSPIDER_ALLOW_PRIVATE_ADDRESSES": "127.0.0.1",
+            "NEWSSPIDER_INCREMENTAL": False,
+        },
+        priority="cmdline",
+    )
     try:
         server = FixtureServer(DEMO_SITE_DIR, port=args.port)
     except OSError:  # the port is taken: any free one will do
@@ -142,6 +157,34 @@ def _check_site(args: argparse.Namespace) -> int:
     site, total, found, rejected = run_check(args.site, args.pages, overrides)
     print(format_coverage(site, total, found, rejected))
     return 0 if total else 1
+
+
+def _enqueue(args: argparse.Namespace) -> int:
+    """Start a fleet run of each site; 2 when a site or Redis cannot be used."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newsspider.settings")
+    from scrapy.utils.project import get_project_settings
+
+    from newsspider.fleet import enqueue
+    from newsspider.fleet.run import client, resolve_seed
+    from newsspider.sites import SiteConfigError
+
+    settings = get_project_settings()
+    url = args.redis or settings.get("NEWSSPIDER_REDIS_URL")
+    if not url:
+        print("newsspider enqueue: say where Redis is: --redis URL or NEWSSPIDER_REDIS_URL", file=sys.stderr)
+        return 2
+    try:
+        sites = [resolve_seed(seed, settings.get("NEWSSPIDER_SITES_FILE")) for seed in args.sites]
+        started = enqueue(client(url), sites, settings.get("NEWSSPIDER_FLEET_PREFIX") or "newsspider")
+    except SiteConfigError as error:
+        print(f"newsspider enqueue: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:  # Redis unreachable: say which, no traceback
+        print(f"newsspider enqueue: cannot use {url}: {error}", file=sys.stderr)
+        return 2
+    for site, run, new in started:
+        print(f"{site.name}: run {run} {'started' if new else 'already active'}", file=sys.stderr)
+    return 0
 
 
 def _read_page(page: str) -> tuple[str, str | None]:

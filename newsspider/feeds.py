@@ -23,6 +23,7 @@ __all__ = [
     "local_feeds",
     "rejects_path",
     "run_timestamp",
+    "sibling_path",
 ]
 
 DEFAULT_FEED_URI = "output/%(site)s/%(run_ts)s.jsonl"
@@ -64,11 +65,17 @@ def local_feeds(settings: BaseSettings, spider: Any) -> list[tuple[str, bool]]:
 
 def rejects_path(settings: BaseSettings, spider: Any) -> str:
     """Return the rejects file of this run: beside the first local feed, else the default place."""
+    return sibling_path(settings, spider, _REJECTS_SUFFIX)
+
+
+def sibling_path(settings: BaseSettings, spider: Any, suffix: str) -> str:
+    """Return ``<feed stem><suffix>`` beside the first local feed of this run (else the default
+    feed's place): where the rejects, failures and health files of a run go."""
     feeds = local_feeds(settings, spider)
     feed = feeds[0][0] if feeds else DEFAULT_FEED_URI % {"site": spider.site, "run_ts": spider.run_ts}
     path = Path(feed)
     stem = path.name[: -len(path.suffix)] if path.suffix else path.name
-    return str(path.with_name(stem + _REJECTS_SUFFIX))
+    return str(path.with_name(stem + suffix))
 
 
 class _Params(dict[str, Any]):

@@ -35,6 +35,14 @@ DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 RETRY_TIMES = 3
 REDIRECT_MAX_TIMES = 5
+# Retries wait (newsspider.retry): Retry-After when the server sends one, else
+# BACKOFF x 2^(attempt-1) seconds; never longer than MAX_DELAY (a longer Retry-After: no retry).
+NEWSSPIDER_RETRY_BACKOFF = 1.0
+NEWSSPIDER_RETRY_MAX_DELAY = 60.0
+
+# Never fetch a private, loopback, link-local or reserved address (newsspider.netguard), a
+# redirect target included: True allows all, or a list "127.0.0.1,10.1.0.0/16" allows those only.
+NEWSSPIDER_ALLOW_PRIVATE_ADDRESSES = False
 
 # No remote code execution surface: the 2.19 RemoteControl extension and the telnet console.
 REMOTE_CONTROL_ENABLED = False
@@ -77,15 +85,45 @@ EXTENSIONS = {
     # after the feed exporter (0): an article is recorded as seen only once it is written
     "newsspider.extensions.seen.RecordExported": 100,
     "newsspider.extensions.progress.Progress": 110,
+    # after Progress: its verdict and the health check's are joined in newsspider/failure
+    "newsspider.extensions.health.Health": 120,
 }
+
+# Crawl health (newsspider.extensions.health, <feed>.health.json): a run whose records have a
+# field less often than this (a layout change), once it has this many records, fails (exit 3).
+NEWSSPIDER_MIN_COVERAGE = {"title": 0.95, "published_at": 0.9, "body_text": 0.95}
+NEWSSPIDER_HEALTH_MIN_RECORDS = 5
 COMMANDS_MODULE = "newsspider.commands"
 
 # Where `-a site=NAME` looks for portals besides the packaged list (None: ./sites.toml if any).
 NEWSSPIDER_SITES_FILE = None
 
+# A fleet of workers sharing one frontier (docs/fleet.md): redis://host:6379/0 moves the
+# scheduler, the duplicate filter, the seen-store and per-domain politeness to Redis. None: one
+# process per run, as above. A worker leaves once its run stayed drained IDLE_SECONDS; its lease
+# (requests it holds go back to the queue when it dies) lasts LEASE_SECONDS without a heartbeat.
+NEWSSPIDER_REDIS_URL = None
+NEWSSPIDER_FLEET_PREFIX = "newsspider"
+NEWSSPIDER_FLEET_IDLE_SECONDS = 60.0
+NEWSSPIDER_FLEET_LEASE_SECONDS = 60.0
+NEWSSPIDER_FLEET_POLL_SECONDS = 1.0
+NEWSSPIDER_FLEET_RUN_TTL = 7 * 86400  # seconds a run's duplicate filter and claims are kept
+NEWSSPIDER_FLEET_WORKER = None  # this worker's id (None: <host>-<pid>)
+
 LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
+    # next to the engine: sees what failed for good, after retries and redirects (failures.jsonl)
+    "newsspider.failures.FailureLedgerMiddleware": 10,
+    # before the offsite and robots.txt middlewares: no connection to a refused host at all
+    "newsspider.netguard.NetworkGuardMiddleware": 40,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newsspider.retry.BackoffRetryMiddleware": 550,
+    # Scrapy's own, recording the responses they refuse (gzip bombs, redirect loops)
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "newsspider.failures.HttpCompressionMiddleware": 590,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "newsspider.failures.RedirectMiddleware": 600,
     # a redirect comes back as a new request through process_request, so its target is checked too
     "newsspider.middlewares.BlockedEndpointsMiddleware": 650,
 }

@@ -10,8 +10,13 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-# Our own fixture server on loopback: no politeness delay needed in tests.
-FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0"]
+# Our own fixture server on loopback: no politeness delay needed in tests, and its private
+# address allowed (newsspider.netguard refuses loopback by default). Arguments given after these
+# override them.
+FAST = [
+    "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
+    "-s", "NEWSSPIDER_ALLOW_PRIVATE_ADDRESSES=True",
+]  # fmt: skip
 
 
 def run_crawl(cwd: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -20,12 +25,12 @@ def run_crawl(cwd: Path, *args: str, timeout: float = 300) -> subprocess.Complet
         "SCRAPY_SETTINGS_MODULE": "newsspider.settings",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
     }
-    command = [sys.executable, "-m", "scrapy", "crawl", "portal", *args, *FAST]
+    command = [sys.executable, "-m", "scrapy", "crawl", "portal", *FAST, *args]
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line]
 
 
 def derived_site(workdir: Path, variant_dir: Path, changes: dict[str, dict[str, Any]]) -> Path:

@@ -29,7 +29,8 @@ def test_check_site_reads_a_few_live_pages(tmp_path) -> None:
     with FixtureServer(NUKEVIET / "stock-lang") as server:
         result = subprocess.run(
             [sys.executable, "-m", "newsspider.cli", "check-site", server.url("/"), "--pages", "4",
-             "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0"],
+             "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
+             "-s", "NEWSSPIDER_ALLOW_PRIVATE_ADDRESSES=True"],
             cwd=tmp_path, env=os.environ | {"PYTHONPATH": str(REPO)}, capture_output=True, text=True,
             timeout=300,
         )  # fmt: skip

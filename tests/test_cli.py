@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from crawling import REPO, read_jsonl
@@ -20,13 +21,15 @@ def _newsspider(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
-def test_demo_crawls_the_bundled_portal_into_output(tmp_path: Path) -> None:
-    result = _newsspider(tmp_path, "demo")
-    assert result.returncode == 0, result.stderr[-3000:]
-    (feed,) = (tmp_path / "output" / "demo").glob("*.jsonl")
-    records = read_jsonl(feed)
-    assert sorted(int(record["native_id"]) for record in records) == list(range(1, 31))
-    assert f"30 articles written to output/demo/{feed.name}" in result.stderr
+def test_demo_crawls_the_bundled_portal_into_output_every_time(tmp_path: Path) -> None:
+    for run in (1, 2):  # a second demo shows the whole crawl again: no incremental state
+        result = _newsspider(tmp_path, "demo")
+        assert result.returncode == 0, result.stderr[-3000:]
+        feed = max((tmp_path / "output" / "demo").glob("*[0-9]Z.jsonl"))
+        records = read_jsonl(feed)
+        assert sorted(int(record["native_id"]) for record in records) == list(range(1, 31)), run
+        assert f"30 articles written to output/demo/{feed.name}" in result.stderr
+        time.sleep(1.1)  # the next run's timestamp, to the second, names a new file
 
 
 def test_extract_prints_the_record_of_a_saved_page(tmp_path: Path) -> None:

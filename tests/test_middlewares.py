@@ -34,3 +34,13 @@ def test_blocked_endpoints_are_refused(middleware: BlockedEndpointsMiddleware, u
 def test_articles_and_listings_pass(middleware: BlockedEndpointsMiddleware) -> None:
     assert middleware.process_request(Request("http://portal.example/thoi-su/a-1.html")) is None
     assert middleware.process_request(Request("http://portal.example/thoi-su/page-2/")) is None
+
+
+def test_the_portal_is_its_domain_with_or_without_www() -> None:
+    crawler = get_crawler(PortalSpider)
+    spider = PortalSpider.from_crawler(crawler, url="https://www.binhphuoc.gov.vn/")
+    assert spider.allowed_domains == ["binhphuoc.gov.vn"]
+    assert spider._on_portal("https://binhphuoc.gov.vn/vi/news/a-1.html")  # the root redirected here
+    assert spider._on_portal("https://www.binhphuoc.gov.vn/vi/news/a-1.html")
+    assert not spider._on_portal("https://binhphuoc.gov.vn.evil.example/a-1.html")
+    assert not spider._on_portal("https://baobinhphuoc.com.vn/a-1.html")

@@ -38,3 +38,25 @@ def test_default_feed_only_when_no_feed_is_configured() -> None:
     assert list(_settings().getdict("FEEDS")) == [DEFAULT_FEED_URI]
     custom = {"mine.jsonl": {"format": "jsonlines"}}
     assert list(_settings(FEEDS=custom).getdict("FEEDS")) == ["mine.jsonl"]
+
+
+def test_the_user_agent_sent_names_the_contact(tmp_path) -> None:
+    """The contact is filled in for real crawls too (the runner merges project settings in late)."""
+    from crawling import run_crawl
+    from gold import NUKEVIET
+
+    from newsspider.demo.server import FixtureServer
+
+    with FixtureServer(NUKEVIET / "egov-short") as server:
+        args = [
+            "-a",
+            f"url={server.url('/')}",
+            "-s",
+            "NEWSSPIDER_CONTACT=mailto:ops@example.org",
+            "-O",
+            "o.jsonl",
+        ]
+        assert run_crawl(tmp_path, *args).returncode == 0
+    (agent,) = server.user_agents
+    assert agent.endswith("(compatible; newsspider/0.1; +mailto:ops@example.org)")
+    assert agent.startswith("Mozilla/5.0 (Windows NT 10.0; Win64; x64)")

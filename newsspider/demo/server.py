@@ -141,7 +141,7 @@ class _Handler(BaseHTTPRequestHandler):
         # http.server decodes the request line as Latin-1; get the UTF-8 text the client meant.
         target = self.path.encode("latin-1").decode("utf-8", "surrogateescape")
         status, headers, body = self.server.fixture.site.respond(target)
-        self.server.fixture._record(self.command, target, status)
+        self.server.fixture._record(self.command, target, status, self.headers.get("User-Agent", ""))
         self.send_response(status)
         for name, value in headers:
             self.send_header(name, value)
@@ -172,6 +172,7 @@ class FixtureServer:
         self.origin = f"http://{host}:{self._httpd.server_address[1]}"
         self.site = FixtureSite(variant_dir, served_origin=self.origin)
         self.requests: list[tuple[str, str, int]] = []
+        self.user_agents: set[str] = set()  # every User-Agent that asked
         self._log_lock = threading.Lock()
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, name=f"fixture-server {self.origin}", daemon=True
@@ -192,9 +193,10 @@ class FixtureServer:
             self._thread.join()
         self._httpd.server_close()
 
-    def _record(self, method: str, target: str, status: int) -> None:
+    def _record(self, method: str, target: str, status: int, user_agent: str) -> None:
         with self._log_lock:
             self.requests.append((method, target, status))
+            self.user_agents.add(user_agent)
 
     def __enter__(self) -> FixtureServer:
         return self.start()

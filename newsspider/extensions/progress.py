@@ -16,13 +16,14 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from twisted.internet import task
 
-__all__ = ["Progress", "run_summary"]
+__all__ = ["Progress", "article_accounting", "run_summary"]
 
 logger = logging.getLogger(__name__)
 
 _SUMMARY_KEYS = (
     "new", "updated", "skipped_known", "unchanged", "out_of_window", "rejected", "duplicates",
-    "articles_found", "recovered", "not_article", "blocked_endpoint",
+    "articles_found", "recovered", "not_article", "blocked_endpoint", "failed", "failed_articles",
+    "out_of_window_fetched",
 )  # fmt: skip
 
 
@@ -35,17 +36,47 @@ def run_summary(stats: dict) -> dict[str, int]:
     return summary
 
 
-def _errors(stats: dict) -> int:
-    """Requests that failed for good: download errors and server errors after retries.
+def article_accounting(summary: dict[str, int]) -> tuple[str, int]:
+    """Return where every article found went, as a line, and how many are unaccounted for.
 
-    A request refused on purpose (robots.txt, a blocked endpoint: ``IgnoreRequest``) is no error.
+    Each article found is exported, failed (with its reason in the failures file: download
+    errors, not an article, rejected …), unchanged, a duplicate, or out of the backfill window.
     """
-    refused = int(stats.get("downloader/exception_type_count/scrapy.exceptions.IgnoreRequest", 0))
-    failed = int(stats.get("downloader/exception_count", 0)) - int(stats.get("retry/count", 0)) - refused
-    server = sum(
-        int(value) for key, value in stats.items() if key.startswith("downloader/response_status_count/5")
+    keys = ("exported", "failed_articles", "unchanged", "duplicates", "out_of_window_fetched")
+    parts = {key: summary[key] for key in keys}
+    unaccounted = summary["articles_found"] - sum(parts.values())
+    line = f"articles found {summary['articles_found']} = " + " + ".join(
+        f"{key.removesuffix('_articles').removesuffix('_fetched')} {value}" for key, value in parts.items()
     )
-    return max(failed, 0) + server + int(stats.get("spider_exceptions", 0) or 0)
+    return (line + (f" ({unaccounted} unaccounted)" if unaccounted else "")), unaccounted
+
+
+_FETCH_FAILURES = frozenset(
+    {
+        "timeout",
+        "truncated",
+        "connection_refused",
+        "connection_error",
+        "dns_error",
+        "too_large",
+        "error",
+        "http_429",
+    }
+)
+
+
+def _errors(stats: dict) -> int:
+    """Requests the site failed for good, after retries, as the failure ledger counted them.
+
+    Only fetch failures count (timeouts, resets, 5xx, 429): a request refused on purpose (robots.txt,
+    a blocked endpoint, off-site) or a page that is no article says nothing of the site's health.
+    """
+    prefix = "newsspider/failed/"
+    reasons = {key[len(prefix) :]: int(count) for key, count in stats.items() if key.startswith(prefix)}
+    failed = sum(
+        count for reason, count in reasons.items() if reason in _FETCH_FAILURES or reason.startswith("http_5")
+    )
+    return failed + int(stats.get("spider_exceptions/count", 0))
 
 
 class Progress:
@@ -100,6 +131,8 @@ class Progress:
         logger.info(
             "run summary for %s: %s", site, ", ".join(f"{key} {value}" for key, value in summary.items())
         )
+        accounting, unaccounted = article_accounting(summary)
+        (logger.warning if unaccounted else logger.info)("accounting for %s: %s", site, accounting)
         failure = self._failure(summary, reason)
         if failure:
             assert self.crawler.stats is not None
@@ -109,8 +142,8 @@ class Progress:
     def _failure(self, summary: dict[str, int], reason: str) -> str | None:
         if reason not in ("finished", "closespider_itemcount", "closespider_pagecount"):
             return f"the crawl ended early ({reason})"
-        if summary["pages"] == 0:
-            return "nothing was fetched"
+        if summary["pages"] == 0 and self._stats().get("scheduler/dequeued/redis", -1) != 0:
+            return "nothing was fetched"  # (a fleet worker whose run left it no request has not failed)
         rate = summary["errors"] / max(summary["pages"] + summary["errors"], 1)
         if rate > self.max_error_rate:
             return f"{summary['errors']} failed requests, {rate:.0%} of all (limit {self.max_error_rate:.0%})"

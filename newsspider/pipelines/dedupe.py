@@ -37,7 +37,7 @@ class DedupePipeline:
             raise DropItem(f"duplicate id {article_id} (already exported in this run)", log_level="DEBUG")
         store = getattr(self.crawler.spider, "store", None)
         exported = store.get(article_id) if store is not None else None
-        if exported is not None and exported.content_hash == adapter["content_hash"]:
+        if store is not None and exported is not None and exported.content_hash == adapter["content_hash"]:
             store.touch(article_id)
             self.crawler.stats.inc_value("newsspider/unchanged")
             raise DropItem(f"{article_id} unchanged since it was exported", log_level="DEBUG")

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -24,11 +24,13 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response, TextResponse
-from scrapy.settings import BaseSettings
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from twisted.python.failure import Failure
 
+from newsspider.dates import parse_iso
 from newsspider.encoding import decode_page
 from newsspider.extraction import NotAnArticle, article_from_page
+from newsspider.failures import article_not_exported
 from newsspider.feeds import DEFAULT_FEED_OPTIONS, DEFAULT_FEED_URI, local_feeds, run_timestamp
 from newsspider.incremental import DateWindow, ListingWalk, RefreshPolicy
 from newsspider.items import Article
@@ -37,6 +39,9 @@ from newsspider.parsers.feeds import feed_links, sitemap_entries
 from newsspider.robots import robots_sitemaps_found
 from newsspider.sites import Site, SiteConfigError, load_sites, make_site, site_name_for_url
 from newsspider.state import Seen, SeenStore
+
+if TYPE_CHECKING:
+    from newsspider.fleet import FleetRun
 
 __all__ = ["PortalSpider"]
 
@@ -52,10 +57,12 @@ class PortalSpider(scrapy.Spider):
         sites_file: str | None = None, **kwargs: Any,
     ) -> None:  # fmt: skip
         super().__init__(**kwargs)
-        self.portal = _resolve_site(site, url, family, sites_file)
+        self.fleet: FleetRun | None = kwargs.get("fleet")  # the fleet run this worker joined, if any
+        self.portal = self.fleet.site if self.fleet else _resolve_site(site, url, family, sites_file)
         self.site = self.portal.name  # read by the feed URI: output/%(site)s/%(run_ts)s.jsonl
-        self.run_ts = run_timestamp()
-        self.allowed_domains = [self.portal.host]
+        self.run_ts = self.fleet.run_ts if self.fleet else run_timestamp()
+        # the portal's domain without "www.": its www. and other subdomains are the portal too
+        self.allowed_domains = [self.portal.host.removeprefix("www.")]
         self.family: str | None = self.portal.family
         self.window = DateWindow.parse(since, until)
         self.refresh = RefreshPolicy.parse(refresh)
@@ -63,7 +70,7 @@ class PortalSpider(scrapy.Spider):
         self.store: SeenStore | None = None
         self._requested: set[str] = set()  # article ids asked for in this run
         self._skipped: set[str] = set()  # known article ids not asked for
-        self._outside: set[str] = set()  # article ids older than the window, by sitemap lastmod
+        self._outside: dict[str, datetime] = {}  # article ids older than the window: sitemap lastmod
         self._robots_sitemaps: list[str] = []
 
     @classmethod
@@ -74,25 +81,40 @@ class PortalSpider(scrapy.Spider):
         project's own ``FEEDS``) replaces it instead of writing a second copy.
         """
         super().update_settings(settings)
+        if settings.get("NEWSSPIDER_REDIS_URL"):  # a fleet worker: scheduler, dupefilter, politeness in Redis
+            from newsspider.fleet.settings import apply
+
+            apply(settings)
         user_agent = settings.get("USER_AGENT", "")
         if "{contact}" in user_agent:
             filled = user_agent.replace("{contact}", settings.get("NEWSSPIDER_CONTACT", ""))
-            settings.set("USER_AGENT", filled, priority=settings.getpriority("USER_AGENT") or 0)
+            # "spider" priority: the runner merges its own (project) settings in again later
+            priority = max(settings.getpriority("USER_AGENT") or 0, SETTINGS_PRIORITIES["spider"])
+            settings.set("USER_AGENT", filled, priority=priority)
         if not settings.getdict("FEEDS"):
             settings.set("FEEDS", {DEFAULT_FEED_URI: DEFAULT_FEED_OPTIONS}, priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
         kwargs.setdefault("sites_file", crawler.settings.get("NEWSSPIDER_SITES_FILE"))
+        if crawler.settings.get("NEWSSPIDER_REDIS_URL"):  # join a fleet run (docs/fleet.md)
+            from newsspider.fleet import join
+
+            joined = ("site", "url", "family", "sites_file")
+            kwargs["fleet"] = join(crawler, **{key: kwargs.get(key) for key in joined})
         spider = super().from_crawler(crawler, *args, **kwargs)
         if crawler.settings.getbool("NEWSSPIDER_INCREMENTAL"):
-            spider.store = SeenStore.for_site(crawler.settings["NEWSSPIDER_STATE_DIR"], spider.site)
+            state_dir = crawler.settings["NEWSSPIDER_STATE_DIR"]
+            fleet = spider.fleet
+            spider.store = fleet.seen_store() if fleet else SeenStore.for_site(state_dir, spider.site)
             spider._begin_run(local_feeds(crawler.settings, spider))
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider._on_robots_sitemaps, signal=robots_sitemaps_found)
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
+        if self.fleet is not None:  # the run's seeds are in its shared queue (newsspider enqueue)
+            return
         root = self.portal.url
         yield Request(root, callback=self.parse_root, dont_filter=True)
         for page in self.portal.start_pages:
@@ -122,7 +144,7 @@ class PortalSpider(scrapy.Spider):
             yield Request(url, callback=self.parse_listing)
 
     def _on_robots_sitemaps(self, sitemaps: list[str]) -> None:
-        self._robots_sitemaps.extend(url for url in sitemaps if urlsplit(url).hostname == self.portal.host)
+        self._robots_sitemaps.extend(url for url in sitemaps if self._on_portal(url))
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         """Follow a sitemap index to the news sitemaps; queue the articles a sitemap lists."""
@@ -154,15 +176,18 @@ class PortalSpider(scrapy.Spider):
             if (request := self._article_request(url)) is not None:
                 yield request
         if self.window.active:
-            dated, waiting = {}, set()
+            dated: dict[str, datetime | None] = {}
+            waiting: set[str] = set()
             for url, article_id in ids.items():
                 if article_id is None:
                     continue
                 if article_id in self._requested:  # its date comes with its response
                     waiting.add(article_id)
+                elif article_id in self._outside:  # its sitemap lastmod bounds its publish time
+                    dated[article_id] = self._outside[article_id]
                 else:
                     seen = self._seen(article_id, url) if article_id in known else None
-                    dated[article_id] = _moment(seen.published_at) if seen else None
+                    dated[article_id] = parse_iso(seen.published_at) if seen else None
             follow = self.walk.page(page.url, next_urls, dated, waiting)
         else:
             follow = self.walk.incremental_next(next_urls, filter(None, ids.values()), known)
@@ -176,6 +201,7 @@ class PortalSpider(scrapy.Spider):
         page = self._html(response)
         article_id = response.meta.get("article_id")
         if page is None or self._parser(page) is None:
+            self._not_exported(response, "not_html" if page is None else "family_unrecognised")
             yield from self._dated(article_id, None)
             return
         assert self.family is not None
@@ -187,14 +213,20 @@ class PortalSpider(scrapy.Spider):
         except NotAnArticle:
             self.logger.warning("not an article page: %s", page.url)
             self._count("not_article")
+            self._not_exported(response, "not_article")
             yield from self._dated(article_id, None)
             return
-        published = _moment(article.published_at)
+        published = parse_iso(article.published_at)
         yield from self._dated(article_id, published)
         if self.window.active and not self.window.contains(published):
             self._count("out_of_window")
+            self._not_exported(response, "out_of_window")
             return
         yield article
+
+    def _not_exported(self, response: Response, reason: str) -> None:
+        """Tell the failure ledger and the health check why an article page gave no record."""
+        self.crawler.signals.send_catch_log(article_not_exported, response=response, reason=reason)
 
     def _article_failed(self, failure: Failure) -> Iterator[Request]:
         request = getattr(failure, "request", None)
@@ -203,7 +235,7 @@ class PortalSpider(scrapy.Spider):
     def _article_request(self, url: str, *, lastmod: datetime | None = None) -> Request | None:
         """Return the request for an article URL, or None when it need not be fetched."""
         article_id = self._article_id(url)
-        if article_id is None or urlsplit(url).hostname != self.portal.host:
+        if article_id is None or not self._on_portal(url):
             return None
         if article_id in self._requested or article_id in self._outside:
             return None
@@ -211,16 +243,25 @@ class PortalSpider(scrapy.Spider):
             return None
         seen = self._seen(article_id, url)
         if seen is not None and not self.refresh.wants(seen, lastmod, datetime.now(UTC)):
-            self._skipped.add(article_id)  # until, perhaps, a sitemap says it changed
+            if article_id not in self._skipped:
+                self._skipped.add(article_id)  # until, perhaps, a sitemap says it changed
+                self._count("skipped_known")  # made exact when the run closes
             return None
-        if self.window.before(lastmod):  # publish time <= lastmod < since
-            self._outside.add(article_id)
+        if lastmod is not None and self.window.before(lastmod):  # publish time <= lastmod < since
+            self._outside[article_id] = lastmod
             self._count("out_of_window")
+            return None
+        if self.fleet is not None and not self.fleet.claim_request(article_id):
+            self._requested.add(article_id)  # another worker of the run asked for it
             return None
         self._requested.add(article_id)
         self._count("articles_found")
         meta = {"article_id": article_id, "sitemap_lastmod": lastmod.isoformat() if lastmod else None}
-        return Request(url, callback=self.parse_article, errback=self._article_failed, meta=meta)
+        # dont_filter: article ids are deduplicated above; the URL filter would only keep a
+        # fingerprint of every article in memory for the whole run
+        return Request(
+            url, callback=self.parse_article, errback=self._article_failed, meta=meta, dont_filter=True
+        )
 
     def _dated(self, article_id: str | None, published: datetime | None) -> Iterator[Request]:
         if article_id is not None and self.window.active:
@@ -309,19 +350,13 @@ class PortalSpider(scrapy.Spider):
         if recovered:
             self._count("recovered", recovered)
 
+    def _on_portal(self, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == domain or host.endswith("." + domain) for domain in self.allowed_domains)
+
     def _count(self, key: str, count: int = 1) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"newsspider/{key}", count)
-
-
-def _moment(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None
 
 
 def _resolve_site(name: str | None, url: str | None, family: str | None, sites_file: str | None) -> Site:

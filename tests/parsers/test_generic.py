@@ -330,13 +330,16 @@ def test_article_id_of_url_shapes(url: str, expected: str | None) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["https://x.vn/wp-login.php", "https://x.vn/tim-kiem?q=a", "https://x.vn/?s=a", "https://x.vn/wp-json/"]
+    "url",
+    ["https://x.vn/wp-login.php", "https://x.vn/tim-kiem?q=a", "https://x.vn/?s=a", "https://x.vn/wp-json/"],
 )
 def test_blocked_urls(url: str) -> None:
     assert generic.is_blocked_url(url)
 
 
-@pytest.mark.parametrize("url", ["https://x.vn/feed/", "https://x.vn/wp-sitemap.xml", "https://x.vn/rss/tin-tuc.rss"])
+@pytest.mark.parametrize(
+    "url", ["https://x.vn/feed/", "https://x.vn/wp-sitemap.xml", "https://x.vn/rss/tin-tuc.rss"]
+)
 def test_discovery_sources_are_not_blocked_but_never_articles(url: str) -> None:
     assert not generic.is_blocked_url(url)
     assert generic.article_id(url) is None

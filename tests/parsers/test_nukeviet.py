@@ -115,7 +115,8 @@ def test_blocked_endpoints(url: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["http://x/vi/news/rss/thoi-su/", "http://x/feeds/", "http://x/sitemap-vi.news.xml", "http://x/rss/"]
+    "url",
+    ["http://x/vi/news/rss/thoi-su/", "http://x/feeds/", "http://x/sitemap-vi.news.xml", "http://x/rss/"],
 )
 def test_discovery_sources_are_not_blocked(url: str) -> None:
     assert not nukeviet.is_blocked_url(url)

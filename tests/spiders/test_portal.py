@@ -83,8 +83,9 @@ def test_default_output_path_and_no_second_copy(tmp_path: Path) -> None:
         result = run_crawl(tmp_path, "-a", "site=demo", "-a", f"url={server.url('/')}")
     assert result.returncode == 0, result.stderr[-3000:]
     files = list((tmp_path / "output").rglob("*"))
-    assert len(files) == 2  # output/demo/ and the one feed file inside it
+    assert len(files) == 3  # output/demo/, the one feed file inside it and the run's health report
     (feed,) = (tmp_path / "output" / "demo").glob("*.jsonl")
+    assert feed.with_name(feed.stem + ".health.json").is_file()
     assert feed.name.endswith("Z.jsonl")
     records = read_jsonl(feed)
     assert len(records) == 30
