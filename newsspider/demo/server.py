@@ -20,17 +20,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import re
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
+
+from newsspider.demo.loopback import Headers, LoopbackServer
 
 DEMO_SITE_DIR: Path = Path(__file__).parent / "site"
 """The bundled offline demo portal (NukeViet ``egov-short`` variant) shipped in the package."""
 
-Headers = list[tuple[str, str]]
 
 _TEXT_TYPES = {"application/xml", "application/json", "application/javascript", "application/xhtml+xml"}
 # A %XX escape (to upper-case) or a byte that may not appear raw in a request target.
@@ -128,83 +126,15 @@ def _percent(origin: str) -> str:
     return origin.replace(":", "%3A").replace("/", "%2F")
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _HTTPServer
-
-    def do_GET(self) -> None:
-        self._answer(send_body=True)
-
-    def do_HEAD(self) -> None:
-        self._answer(send_body=False)
-
-    def _answer(self, send_body: bool) -> None:
-        # http.server decodes the request line as Latin-1; get the UTF-8 text the client meant.
-        target = self.path.encode("latin-1").decode("utf-8", "surrogateescape")
-        status, headers, body = self.server.fixture.site.respond(target)
-        self.server.fixture._record(self.command, target, status, self.headers.get("User-Agent", ""))
-        self.send_response(status)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.end_headers()
-        if send_body:
-            self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        if os.environ.get("NEWSSPIDER_FIXTURE_SERVER_LOG") == "1":
-            super().log_message(format, *args)
-
-
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    fixture: FixtureServer
-
-
-class FixtureServer:
-    """A :class:`FixtureSite` served on a daemon thread; use as a context manager.
-
-    ``port=0`` picks a free port. ``requests`` is the in-memory access log: one
-    ``(method, target, status)`` per request, ``target`` as sent (raw UTF-8 decoded), in order.
-    """
+class FixtureServer(LoopbackServer):
+    """A :class:`FixtureSite` served on 127.0.0.1 (see :class:`LoopbackServer`)."""
 
     def __init__(self, variant_dir: Path | str, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._httpd = _HTTPServer((host, port), _Handler)
-        self._httpd.fixture = self
-        self.origin = f"http://{host}:{self._httpd.server_address[1]}"
+        super().__init__(host, port)
         self.site = FixtureSite(variant_dir, served_origin=self.origin)
-        self.requests: list[tuple[str, str, int]] = []
-        self.user_agents: set[str] = set()  # every User-Agent that asked
-        self._log_lock = threading.Lock()
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name=f"fixture-server {self.origin}", daemon=True
-        )
 
-    def url(self, path: str = "/") -> str:
-        """Absolute URL of ``path`` (a request target such as ``/tag/x?page=2``) on this server."""
-        return self.origin + (path if path.startswith("/") else "/" + path)
-
-    def start(self) -> FixtureServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close the listening socket (idempotent)."""
-        if self._thread.is_alive():
-            self._httpd.shutdown()
-            self._thread.join()
-        self._httpd.server_close()
-
-    def _record(self, method: str, target: str, status: int, user_agent: str) -> None:
-        with self._log_lock:
-            self.requests.append((method, target, status))
-            self.user_agents.add(user_agent)
-
-    def __enter__(self) -> FixtureServer:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+    def respond(self, target: str) -> tuple[int, Headers, bytes]:
+        return self.site.respond(target)
 
 
 def serve_forever(variant_dir: Path | str = DEMO_SITE_DIR, host: str = "127.0.0.1", port: int = 8088) -> None:

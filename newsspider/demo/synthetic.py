@@ -32,7 +32,6 @@ import dataclasses
 import functools
 import html
 import json
-import os
 import random
 import re
 import sys
@@ -41,10 +40,9 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 
 from newsspider.demo import _templates as tpl
+from newsspider.demo.loopback import Headers, LoopbackServer
 from newsspider.demo.server import DEMO_SITE_DIR
 
 __all__ = [
@@ -57,7 +55,6 @@ __all__ = [
     "slugify",
 ]
 
-Headers = list[tuple[str, str]]
 Response = tuple[int, Headers, bytes]
 
 VN = timezone(timedelta(hours=7))
@@ -444,83 +441,15 @@ class SyntheticPortal:
         return tpl.SITEMAP_URLSET_HEAD.replace("\x00origin\x00", origin) + urls + "</urlset>"
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _HTTPServer
-
-    def do_GET(self) -> None:
-        self._answer(send_body=True)
-
-    def do_HEAD(self) -> None:
-        self._answer(send_body=False)
-
-    def _answer(self, send_body: bool) -> None:
-        target = self.path.encode("latin-1").decode("utf-8", "surrogateescape")
-        owner = self.server.owner
-        status, headers, body = owner.portal.respond(target, owner.origin)
-        owner._record(self.command, target, status)
-        self.send_response(status)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.end_headers()
-        if send_body:
-            self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        if os.environ.get("NEWSSPIDER_FIXTURE_SERVER_LOG") == "1":
-            super().log_message(format, *args)
-
-
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    owner: SyntheticPortalServer
-
-
-class SyntheticPortalServer:
-    """A :class:`SyntheticPortal` served on a daemon thread; use as a context manager.
-
-    Like :class:`~newsspider.demo.server.FixtureServer`: ``port=0`` picks a free port and
-    ``requests`` is the access log, one ``(method, target, status)`` per request, in order.
-    """
+class SyntheticPortalServer(LoopbackServer):
+    """A :class:`SyntheticPortal` served on 127.0.0.1 (see :class:`LoopbackServer`)."""
 
     def __init__(self, portal: SyntheticPortal, host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__(host, port)
         self.portal = portal
-        self._httpd = _HTTPServer((host, port), _Handler)
-        self._httpd.owner = self
-        self.origin = f"http://{host}:{self._httpd.server_address[1]}"
-        self.requests: list[tuple[str, str, int]] = []
-        self._log_lock = threading.Lock()
-        self._thread = threading.Thread(
-            target=functools.partial(self._httpd.serve_forever, poll_interval=0.05),
-            name=f"synthetic-portal {self.origin}",
-            daemon=True,
-        )
 
-    def url(self, path: str = "/") -> str:
-        """Absolute URL of ``path`` on this server."""
-        return self.origin + (path if path.startswith("/") else "/" + path)
-
-    def start(self) -> SyntheticPortalServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close the listening socket (idempotent)."""
-        if self._thread.is_alive():
-            self._httpd.shutdown()
-            self._thread.join()
-        self._httpd.server_close()
-
-    def _record(self, method: str, target: str, status: int) -> None:
-        with self._log_lock:
-            self.requests.append((method, target, status))
-
-    def __enter__(self) -> SyntheticPortalServer:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+    def respond(self, target: str) -> tuple[int, Headers, bytes]:
+        return self.portal.respond(target, self.origin)
 
 
 def main(argv: list[str] | None = None) -> None:
