@@ -18,13 +18,20 @@ FAILED_RUN_EXIT_CODE = 3
 
 
 class Command(ScrapyCrawlCommand):
-    """Run a spider of the project; exit 3 when the run failed, 1 when it could not start."""
+    """Run a spider of the project; exit 3 when the run failed, 1 when it could not start, 2 when
+    its arguments are wrong."""
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("run one spider: scrapy crawl portal -a site=NAME")
         assert self.crawler_process is not None
         crawler = self._create_crawler(args[0])
+        check = getattr(crawler.spidercls, "check_arguments", None)
+        if check is not None:  # a mistake in -a arguments is a one-line error, not a traceback
+            try:
+                check(crawler.settings, **opts.spargs)
+            except ValueError as error:
+                raise UsageError(str(error), print_help=False) from None
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:

@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
 __all__ = ["PortalSpider"]
 
+_ARGUMENTS = frozenset({"site", "url", "family", "since", "until", "refresh", "sites_file"})
+
 
 class PortalSpider(scrapy.Spider):
     """Crawl one portal: discover its articles, fetch the ones not exported yet, export them."""
@@ -72,6 +74,23 @@ class PortalSpider(scrapy.Spider):
         self._skipped: set[str] = set()  # known article ids not asked for
         self._outside: dict[str, datetime] = {}  # article ids older than the window: sitemap lastmod
         self._robots_sitemaps: list[str] = []
+
+    @classmethod
+    def check_arguments(cls, settings: BaseSettings, **arguments: str) -> None:
+        """Raise SiteConfigError (a ValueError) for spider arguments that cannot work, typos included."""
+        unknown = set(arguments) - _ARGUMENTS
+        if unknown:
+            raise SiteConfigError(
+                f"unknown argument(s) {sorted(unknown)}; the portal spider takes {sorted(_ARGUMENTS)}"
+            )
+        DateWindow.parse(arguments.get("since"), arguments.get("until"))
+        RefreshPolicy.parse(arguments.get("refresh"))
+        fleet_worker = settings.get("NEWSSPIDER_REDIS_URL") and not (
+            arguments.get("site") or arguments.get("url")
+        )
+        if not fleet_worker:
+            sites_file = arguments.get("sites_file") or settings.get("NEWSSPIDER_SITES_FILE")
+            _resolve_site(arguments.get("site"), arguments.get("url"), arguments.get("family"), sites_file)
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:

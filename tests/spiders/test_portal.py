@@ -149,3 +149,14 @@ def test_missing_portal_argument_is_a_clear_error(tmp_path: Path) -> None:
     result = run_crawl(tmp_path)
     assert result.returncode != 0
     assert "-a site=NAME or -a url=ROOT_URL" in result.stderr
+
+
+def test_argument_mistakes_are_one_line_usage_errors(tmp_path: Path) -> None:
+    for args, message in [
+        (["-a", "url=http://portal.example/", "-a", "sinse=2024-01-01"], "unknown argument(s) ['sinse']"),
+        (["-a", "url=http://portal.example/", "-a", "since=2024-13-01"], "since='2024-13-01' is not a date"),
+        (["-a", "url=http://portal.example/", "-a", "refresh=often"], "refresh='often'"),
+    ]:
+        result = run_crawl(tmp_path, *args)
+        assert result.returncode == 2, result.stderr[-2000:]
+        assert message in result.stderr and "Traceback" not in result.stderr
