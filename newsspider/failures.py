@@ -274,39 +274,32 @@ def _is_robots(request: Request) -> bool:
     return request.url.endswith("/robots.txt")
 
 
-class RedirectMiddleware(_ScrapyRedirectMiddleware):
+class _RecordsRefusals:
+    """For a Scrapy middleware that refuses responses: record the refusal in the ledger.
+
+    Scrapy raises these refusals (too many redirects, a gzip bomb) while it processes a response,
+    where no other middleware sees them.
+    """
+
+    ledger: FailureLedger
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        middleware = super().from_crawler(crawler)  # type: ignore[misc]
+        middleware.ledger = ledger_for(crawler)
+        return middleware
+
+    def process_response(self, request: Request, response: Response) -> Any:
+        try:
+            return super().process_response(request, response)  # type: ignore[misc]
+        except IgnoreRequest as refused:
+            self.ledger.record_exception(request, refused)
+            raise
+
+
+class RedirectMiddleware(_RecordsRefusals, _ScrapyRedirectMiddleware):  # type: ignore[misc]
     """Scrapy's redirect middleware; a redirect it refuses (too many hops) is recorded."""
 
-    ledger: FailureLedger
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        middleware = super().from_crawler(crawler)
-        middleware.ledger = ledger_for(crawler)
-        return middleware
-
-    def process_response(self, request: Request, response: Response) -> Any:  # type: ignore[override]
-        try:
-            return super().process_response(request, response)
-        except IgnoreRequest as refused:
-            self.ledger.record_exception(request, refused)
-            raise
-
-
-class HttpCompressionMiddleware(_ScrapyHttpCompressionMiddleware):
+class HttpCompressionMiddleware(_RecordsRefusals, _ScrapyHttpCompressionMiddleware):  # type: ignore[misc]
     """Scrapy's decompression; a body that decompresses past ``DOWNLOAD_MAXSIZE`` is recorded."""
-
-    ledger: FailureLedger
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        middleware = super().from_crawler(crawler)
-        middleware.ledger = ledger_for(crawler)
-        return middleware
-
-    def process_response(self, request: Request, response: Response) -> Any:  # type: ignore[override]
-        try:
-            return super().process_response(request, response)
-        except IgnoreRequest as refused:
-            self.ledger.record_exception(request, refused)
-            raise
