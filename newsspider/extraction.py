@@ -7,13 +7,12 @@ serves ``newsspider extract``, the parser tests and the extraction benchmark.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
 from parsel import Selector
 
-from newsspider.items import Article
+from newsspider.items import Article, record_of
 from newsspider.parsers import detect_family, parser_for
 from newsspider.pipelines.clean import clean_record
 from newsspider.pipelines.normalize import normalize_record
@@ -67,16 +66,9 @@ def extract(
     family = family or detect_family(sel)
     if family is None:
         raise NotAnArticle(f"{url}: no known CMS family recognised")
-    record = _record(article_from_page(sel, url, site=site, family=family))
+    # a fresh dict sharing the article's values: the stages replace values, never change them
+    record = record_of(article_from_page(sel, url, site=site, family=family))
     clean_record(record)
     normalize_record(record)
     return record
 
-
-def _record(article: Article) -> dict[str, Any]:
-    """Return the article's fields as a dict, sharing its values.
-
-    ``dataclasses.asdict`` would deep-copy every list and dict; the pipelines replace nested
-    values instead of changing them, and the article is dropped afterwards.
-    """
-    return {field.name: getattr(article, field.name) for field in fields(article)}

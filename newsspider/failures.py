@@ -46,6 +46,7 @@ from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from newsspider.feeds import sibling_path
+from newsspider.items import record_of
 
 __all__ = [
     "FAILURES_SUFFIX",
@@ -186,7 +187,7 @@ class FailureLedger:
     ) -> None:
         from newsspider.pipelines.validate import validation_errors  # the validator's own verdict
 
-        record = ItemAdapter(item).asdict()
+        record = record_of(item)
         reasons = validation_errors(record)
         if reasons:  # dropped by validation; dedupe's drops (duplicate, unchanged) are no failures
             request = response.request if response is not None else None

@@ -6,8 +6,10 @@ in ``newsspider/schema/`` documents and validates the same fields; a test keeps 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
+
+from itemadapter import ItemAdapter
 
 SCHEMA_VERSION = "1.1"  # 1.1: encoding_detected
 
@@ -46,3 +48,19 @@ class Article:
     crawled_at: str | None = None
     content_hash: str | None = None
     extractor: str | None = None
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(Article))
+
+
+def record_of(item: Any) -> dict[str, Any]:
+    """Return an item's fields as a dict that shares its values: read it, do not change it.
+
+    ``ItemAdapter.asdict`` deep-copies every nested list and dict, a fifth of a millisecond per
+    article; validation, the health check and the loaders only read the record.
+    """
+    if isinstance(item, Article):
+        return {name: getattr(item, name) for name in _FIELD_NAMES}
+    if isinstance(item, dict):
+        return item
+    return ItemAdapter(item).asdict()

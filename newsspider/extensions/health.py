@@ -27,13 +27,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from itemadapter import ItemAdapter
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from newsspider.failures import article_not_exported
 from newsspider.feeds import sibling_path
+from newsspider.items import record_of
 from newsspider.pipelines.validate import validation_errors
 
 __all__ = ["HEALTH_SUFFIX", "COVERAGE_FIELDS", "Health"]
@@ -104,12 +104,12 @@ class Health:
         return extension
 
     def item_scraped(self, item: Any, response: Response | None, spider: Spider) -> None:
-        self._site(spider).add(ItemAdapter(item).asdict())
+        self._site(spider).add(record_of(item))
 
     def item_dropped(
         self, item: Any, response: Response | None, exception: BaseException, spider: Spider
     ) -> None:
-        record = ItemAdapter(item).asdict()
+        record = record_of(item)
         reasons = validation_errors(record)
         if reasons:  # a rejected record counts in coverage; a duplicate or unchanged one does not
             self._site(spider).add(record, reasons)

@@ -16,6 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from newsspider.fleet.run import FleetRun, enabled
+from newsspider.items import record_of
 
 __all__ = ["ExportClaim", "utf8_item_serializer"]
 
@@ -51,4 +52,4 @@ def utf8_item_serializer(item: Any) -> str:
 
     Its default escapes Vietnamese (``\\u1ee9``); set ``REDIS_ITEMS_SERIALIZER`` to this.
     """
-    return json.dumps(ItemAdapter(item).asdict(), ensure_ascii=False, default=str)
+    return json.dumps(record_of(item), ensure_ascii=False, default=str)

@@ -135,7 +135,7 @@ def test_invalid_record_lands_in_rejects_beside_the_feed(tmp_path: Path) -> None
     exported = {record["native_id"] for record in read_jsonl(tmp_path / "out.jsonl")}
     assert len(exported) == 29 and "13" not in exported
     (reject,) = read_jsonl(tmp_path / "out.rejects.jsonl")
-    assert reject["reasons"] == ["title: None is not of type 'string'"]
+    assert reject["reasons"] == ['title: null is not of type "string"']
     assert reject["record"]["native_id"] == "13" and reject["record"]["body_text"]
 
 
