@@ -6,9 +6,9 @@ import json
 from dataclasses import asdict, fields
 from pathlib import Path
 
+import jsonschema_rs
 import pytest
 from gold import RECORDED_ORIGIN, article_file, gold_records
-import jsonschema_rs
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
