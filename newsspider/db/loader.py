@@ -49,6 +49,16 @@ _VERSION_COLUMNS = (
     "body_html",
     "loaded_at",
 )
+_KEEP_VERSION = (
+    f"INSERT INTO article_versions ({', '.join(_VERSION_COLUMNS)}) VALUES ({', '.join('?' * 9)}) "
+    "ON CONFLICT (article_id, content_hash) DO NOTHING"
+)
+# An updated article's stored text becomes a past version; loaded_at is when the row got it.
+_KEEP_REPLACED = (
+    f"INSERT INTO article_versions ({', '.join(_VERSION_COLUMNS)}) "
+    "SELECT id, content_hash, modified_at, crawled_at, title, summary, body_text, body_html, updated_at "
+    "FROM articles WHERE id IN (?) ON CONFLICT (article_id, content_hash) DO NOTHING"
+)
 _UPDATE_ARTICLE = (
     f"UPDATE articles SET {', '.join(f'{c} = ?' for c in (*FIELDS, *_DERIVED, 'updated_at') if c != 'id')} "
     "WHERE id = ?"
@@ -352,21 +362,25 @@ class Loader:
             if article_id in stored:
                 gone_buckets += [(b, article_id) for b in old_buckets[article_id]]
             new_buckets += [(b, article_id) for b in node.features.buckets]
-        version_rows = [
-            (
-                r["id"],
-                r["content_hash"],
-                r.get("modified_at"),
-                r["crawled_at"],
-                r["title"],
-                r.get("summary"),
-                r["body_text"],
-                r["body_html"],
-                at,
-            )
-            for r in versions.values()
-        ]
         db = self.db
+        # The text an update replaces is kept first, straight from the row it is about to leave,
+        # and so are the texts a batch superseded itself; the current text lives in the row only.
+        replaced = [i for i in final if i in stored and stored[i].content_hash != final[i]["content_hash"]]
+        db.select_in(_KEEP_REPLACED, replaced)
+        db.executemany(
+            _KEEP_VERSION,
+            [
+                (i, h, r.get("modified_at"), r["crawled_at"], r["title"], r.get("summary"),
+                 r["body_text"], r["body_html"], at)
+                for (i, h), r in versions.items()
+                if h != final[i]["content_hash"]
+            ],
+        )  # fmt: skip
+        # A text that comes back (an edit reverted) is the current one again, not a past one.
+        db.executemany(
+            "DELETE FROM article_versions WHERE article_id = ? AND content_hash = ?",
+            [(i, final[i]["content_hash"]) for i in replaced],
+        )
         db.insert("articles", _ARTICLE_COLUMNS, new_rows)
         db.executemany(_UPDATE_ARTICLE, updates)
         moved = [(n.duplicate_of, n.similarity, n.id) for n in relinked if n.id not in final]
@@ -376,13 +390,6 @@ class Loader:
         )
         # In key order: the B-tree takes them leaf by leaf (SQLite: ~20% faster than at random).
         db.insert("article_buckets", ("bucket", "article_id"), sorted(_unique(new_buckets)))
-        new_versions = [row for row in version_rows if row[0] not in stored]
-        db.insert("article_versions", _VERSION_COLUMNS, new_versions)
-        db.executemany(
-            f"INSERT INTO article_versions ({', '.join(_VERSION_COLUMNS)}) VALUES ({', '.join('?' * 9)}) "
-            "ON CONFLICT (article_id, content_hash) DO NOTHING",
-            [row for row in version_rows if row[0] in stored],
-        )
 
 
 def _supersedes(record: dict[str, Any], before: _Stored) -> bool:

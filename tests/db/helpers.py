@@ -15,8 +15,8 @@ def write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
 
 
 def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
-    """Return every row of the data tables, in a stable order."""
+    """Return every row of the data tables (and the history view), in a stable order."""
     return {
         table: sorted(map(tuple, db.execute(f"SELECT * FROM {table}")), key=repr)
-        for table in ("articles", "article_versions", "article_buckets")
+        for table in ("articles", "article_versions", "article_history", "article_buckets")
     }

@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from newsspider.db import Database, connect, load_files
+from newsspider.db.records import parse_time
 from newsspider.db.schema import MIGRATIONS
 
 from .helpers import snapshot, write_jsonl
 
 Records = list[dict[str, Any]]
+VERSION_COLUMNS = ("article_id", "content_hash", "modified_at", "crawled_at", "title", "summary", "body_text",
+                   "body_html", "loaded_at")  # fmt: skip
 EDIT = {"content_hash": "sha256:" + "e" * 64, "modified_at": "2030-01-01T08:00:00+07:00"}
 
 
@@ -25,7 +28,9 @@ def test_loading_twice_changes_nothing(db: Database, real_records: Records, tmp_
     first = load_files(db, [str(feed)])
     assert (first.inserted, first.updated, first.unchanged, first.bad) == (len(real_records), 0, 0, 0)
     rows = snapshot(db)
-    assert len(rows["articles"]) == len(rows["article_versions"]) == len(real_records)
+    # Each text is stored once: the current ones in the rows, none superseded yet.
+    assert len(rows["articles"]) == len(rows["article_history"]) == len(real_records)
+    assert rows["article_versions"] == []
 
     second = load_files(db, [str(feed), str(feed)])
     assert (second.inserted, second.updated, second.unchanged) == (0, 0, 2 * len(real_records))
@@ -43,11 +48,14 @@ def test_an_edited_article_keeps_its_versions(db: Database, real_records: Record
 
     ((body, content_hash),) = db.execute("SELECT body_text, content_hash FROM articles")
     assert (body, content_hash) == (edited["body_text"], edited["content_hash"])
-    versions = db.execute(
-        "SELECT content_hash, body_text FROM article_versions ORDER BY loaded_at, content_hash"
+    versions = db.execute("SELECT content_hash, body_text, is_current FROM article_history")
+    assert sorted(versions) == sorted([(original["content_hash"], original["body_text"], False),
+                                       (edited["content_hash"], edited["body_text"], True)])  # fmt: skip
+    ((*past, modified),) = db.execute(
+        "SELECT content_hash, title, summary, body_html, modified_at FROM article_versions"
     )
-    assert sorted(versions) == sorted([(original["content_hash"], original["body_text"]),
-                                       (edited["content_hash"], edited["body_text"])])  # fmt: skip
+    assert past == [original[name] for name in ("content_hash", "title", "summary", "body_html")]
+    assert parse_time(modified) == parse_time(original["modified_at"])
 
     # The older version, loaded again later, changes nothing; nor does the edit loaded again.
     rows = snapshot(db)
@@ -59,7 +67,7 @@ def test_an_edited_article_keeps_its_versions(db: Database, real_records: Record
     recount = edited | {"modified_at": "2030-02-01T08:00:00+07:00", "view_count": 999}
     assert load_files(db, [str(write_jsonl(tmp_path / "v3.jsonl", [recount]))]).updated == 1
     assert db.execute("SELECT view_count FROM articles") == [(999,)]
-    assert len(db.execute("SELECT 1 FROM article_versions")) == 2
+    assert len(db.execute("SELECT 1 FROM article_history")) == 2
 
 
 def test_two_versions_in_one_batch(db: Database, real_records: Records, tmp_path: Path) -> None:
@@ -68,7 +76,27 @@ def test_two_versions_in_one_batch(db: Database, real_records: Records, tmp_path
     stats = load_files(db, [str(write_jsonl(tmp_path / "both.jsonl", [original, edited, original]))])
     assert (stats.inserted, stats.updated, stats.unchanged) == (1, 1, 1)
     assert db.execute("SELECT title FROM articles") == [(edited["title"],)]
-    assert len(db.execute("SELECT 1 FROM article_versions")) == 2
+    # The text superseded within the batch never reached the row, and is kept all the same.
+    assert db.execute("SELECT title FROM article_versions") == [(original["title"],)]
+    assert len(db.execute("SELECT 1 FROM article_history")) == 2
+
+
+def test_a_reverted_edit_keeps_each_text_once(db: Database, real_records: Records, tmp_path: Path) -> None:
+    original = real_records[2]
+    edited = _edited(original, body_text="Bản sửa.")
+    reverted = original | {"modified_at": "2030-02-01T08:00:00+07:00"}
+    for name, record in (("a", original), ("b", edited), ("c", reverted)):
+        load_files(db, [str(write_jsonl(tmp_path / f"{name}.jsonl", [record]))])
+    history = db.execute("SELECT content_hash, body_text, is_current FROM article_history")
+    assert sorted(history) == sorted([(original["content_hash"], original["body_text"], True),
+                                      (edited["content_hash"], "Bản sửa.", False)])  # fmt: skip
+    # The same three in one batch, into another article, end the same way.
+    batch = [r | {"id": "egov:9003", "native_id": "9003"} for r in (original, edited, reverted)]
+    load_files(db, [str(write_jsonl(tmp_path / "d.jsonl", batch))])
+    history = db.execute(
+        "SELECT content_hash, is_current FROM article_history WHERE article_id = ?", ("egov:9003",)
+    )
+    assert sorted(history) == sorted([(original["content_hash"], True), (edited["content_hash"], False)])
 
 
 def test_bad_lines_are_reported_and_the_rest_loads(
@@ -142,6 +170,33 @@ def test_migrations_apply_once(db: Database) -> None:
     assert [v for (v,) in versions] == [m.version for m in MIGRATIONS]
 
 
+def test_a_database_of_the_first_schema_upgrades(db_url: str, real_records: Records, tmp_path: Path) -> None:
+    """Migration 2: of the texts the first schema stored twice, the superseded ones stay."""
+    original, other = real_records[0], real_records[1]
+    edited = _edited(original, body_text="Bản sửa.")
+    with connect(f"sqlite:///{tmp_path}/today.db") as today:
+        load_files(today, [str(write_jsonl(tmp_path / "a.jsonl", [original, other]))])
+        load_files(today, [str(write_jsonl(tmp_path / "b.jsonl", [edited]))])
+        articles = today.execute("SELECT * FROM articles")
+        history = today.execute("SELECT * FROM article_history")
+        columns = [c for (c,) in today.execute("SELECT name FROM pragma_table_info('articles')")]
+    with Database(db_url) as old:
+        assert old.migrate(until=1) == [1]
+        # As the first schema's loader left them: every version in article_versions, current ones too.
+        with old.transaction():
+            old.insert("articles", columns, articles)
+            old.insert("article_versions", VERSION_COLUMNS, [row[:-1] for row in history])
+        assert len(old.execute("SELECT 1 FROM article_versions")) == 3
+    with connect(db_url) as db:
+        assert [v for (v,) in db.execute("SELECT version FROM schema_migrations")] == [1, 2]
+        assert db.execute("SELECT article_id, content_hash FROM article_versions") == [
+            (original["id"], original["content_hash"])
+        ]
+        assert len(db.execute("SELECT 1 FROM article_history")) == 3
+        assert load_files(db, [str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")]).unchanged == 3
+        assert len(db.execute("SELECT 1 FROM article_history")) == 3
+
+
 def _rows(db: Database, query: str) -> list[tuple[Any, ...]]:
     rows = [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row) for row in db.execute(query)]
     return sorted(rows, key=repr)
@@ -166,7 +221,7 @@ def test_worker_processes_change_nothing(db: Database, real_records: Records, tm
         assert (pooled.linked, pooled.updated, pooled.bad) == (2, 1, 1)
         for query in (
             "SELECT id, content_hash, match_hash, minhash, duplicate_of, duplicate_similarity FROM articles",
-            "SELECT article_id, content_hash, body_text FROM article_versions",
+            "SELECT article_id, content_hash, body_text FROM article_history",
             "SELECT bucket, article_id FROM article_buckets",
         ):
             assert _rows(db, query) == _rows(reference, query)
