@@ -23,7 +23,15 @@ import unicodedata
 
 from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encoding
 
-__all__ = ["decode_page", "detect_legacy", "tcvn3_to_unicode", "vi_ratio", "vni_to_unicode"]
+__all__ = [
+    "clean_utf8",
+    "decode_page",
+    "detect_legacy",
+    "is_utf8",
+    "tcvn3_to_unicode",
+    "vi_ratio",
+    "vni_to_unicode",
+]
 
 # TCVN3 (TCVN 5712:1993 VN3, the ABC fonts): one byte per letter at 0xA1–0xFE, read here as the
 # Latin-1 character of that byte. It has no toned capitals: headings use these lowercase codes in an
@@ -136,6 +144,22 @@ def tcvn3_to_unicode(text: str) -> str:
 def vni_to_unicode(text: str) -> str:
     """Convert a VNI surface (its bytes read as cp1252/latin-1) to Unicode NFC, longest match first."""
     return unicodedata.normalize("NFC", _VNI_SEQUENCE.sub(lambda match: _VNI[match.group()], text))
+
+
+def is_utf8(encoding: str | None) -> bool:
+    """Return True for a name of UTF-8 (``utf-8``, ``UTF8``, ``utf-8-sig``, …)."""
+    return (encoding or "").lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
+
+
+def clean_utf8(body: bytes, declared_encoding: str | None) -> bool:
+    """Return True for a page declared UTF-8 that is strictly UTF-8: nearly every page, read as is."""
+    if not is_utf8(declared_encoding):
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def decode_page(body: bytes, declared_encoding: str | None, forced: str | None = None) -> tuple[str, str]:

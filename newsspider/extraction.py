@@ -1,23 +1,26 @@
 """The whole extraction of one page, outside Scrapy: parse → clean → normalize.
 
 This is what the crawl does to an article page, minus fetching, validation and dedupe; it
-serves ``newsspider extract``, the parser tests and the extraction benchmark.
+serves ``newsspider extract``, the parser tests, the extraction benchmark, and the crawl's
+extraction processes (:mod:`newsspider.extraction_pool`), which get a page as bytes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from parsel import Selector
 
+from newsspider.encoding import clean_utf8, decode_page
 from newsspider.items import Article, record_of
 from newsspider.parsers import detect_family, parser_for
 from newsspider.pipelines.clean import clean_record
 from newsspider.pipelines.normalize import normalize_record
 
-__all__ = ["NotAnArticle", "article_from_page", "extract"]
+__all__ = ["NotAnArticle", "PageContext", "article_from_page", "extract", "finished_article"]
 
 
 class NotAnArticle(ValueError):
@@ -55,6 +58,38 @@ def article_from_page(
     )
 
 
+@dataclass(frozen=True)
+class PageContext:
+    """What a page alone does not say: whose page it is and how to read it."""
+
+    site: str
+    family: str
+    utc_offset: float = 7
+    profile: Mapping[str, str] | None = None
+    forced_encoding: str | None = None  # the site's ``encoding`` setting
+
+
+def finished_article(body: bytes, url: str, declared_encoding: str, context: PageContext) -> Article:
+    """Return the cleaned, normalized article of a page fetched as ``body``; raise NotAnArticle.
+
+    The page is read in the encoding it really uses (:func:`newsspider.encoding.decode_page`); a
+    clean UTF-8 page, nearly every page, goes to lxml as it came, without a decode and re-encode.
+    """
+    if not context.forced_encoding and clean_utf8(body, declared_encoding):
+        sel, encoding = Selector(body=body, encoding="utf-8", type="html", base_url=url), "utf-8"
+    else:
+        text, encoding = decode_page(body, declared_encoding, context.forced_encoding)
+        sel = Selector(text=text, type="html", base_url=url)
+    article = article_from_page(
+        sel, url, site=context.site, family=context.family, utc_offset=context.utc_offset,
+        profile=context.profile, encoding=encoding,
+    )  # fmt: skip
+    record = record_of(article)
+    clean_record(record)
+    normalize_record(record)
+    return Article(**record)
+
+
 def extract(
     html: str, url: str | None = None, *, site: str = "local", family: str | None = None
 ) -> dict[str, Any]:
@@ -71,4 +106,3 @@ def extract(
     clean_record(record)
     normalize_record(record)
     return record
-

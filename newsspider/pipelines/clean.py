@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
 
+from newsspider.pipelines import not_run_in_extraction_processes
 from newsspider.text.boilerplate import BOILERPLATE_ELEMENTS, remove_boilerplate_lines
 from newsspider.text.html import (
     element_text,
@@ -44,6 +46,11 @@ def clean_record(record: dict[str, Any] | ItemAdapter) -> None:
 
 class CleanPipeline:
     """Item pipeline around :func:`clean_record`."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CleanPipeline:
+        not_run_in_extraction_processes(crawler)
+        return cls()
 
     def process_item(self, item: Any) -> Any:
         clean_record(ItemAdapter(item))

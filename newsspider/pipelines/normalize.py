@@ -14,9 +14,11 @@ from typing import Any
 from urllib.parse import urljoin
 
 from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
 from w3lib.url import safe_url_string
 
 from newsspider.dates import parse_date, to_iso
+from newsspider.pipelines import not_run_in_extraction_processes
 from newsspider.text.normalize import normalize_inline, normalize_text
 
 __all__ = ["NormalizePipeline", "normalize_record"]
@@ -95,6 +97,11 @@ def _iso_date(value: str | None, raw: str | None) -> str | None:
 
 class NormalizePipeline:
     """Item pipeline around :func:`normalize_record`."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
+        not_run_in_extraction_processes(crawler)
+        return cls()
 
     def process_item(self, item: Any) -> Any:
         normalize_record(ItemAdapter(item))

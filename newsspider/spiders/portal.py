@@ -28,8 +28,9 @@ from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from twisted.python.failure import Failure
 
 from newsspider.dates import parse_iso
-from newsspider.encoding import decode_page
-from newsspider.extraction import NotAnArticle, article_from_page
+from newsspider.encoding import decode_page, is_utf8
+from newsspider.extraction import NotAnArticle, PageContext, article_from_page
+from newsspider.extraction_pool import ExtractionPool, extraction_processes
 from newsspider.failures import article_not_exported
 from newsspider.feeds import DEFAULT_FEED_OPTIONS, DEFAULT_FEED_URI, local_feeds, run_timestamp
 from newsspider.incremental import DateWindow, ListingWalk, RefreshPolicy
@@ -44,6 +45,15 @@ if TYPE_CHECKING:
     from newsspider.fleet import FleetRun
 
 __all__ = ["PortalSpider"]
+
+
+class _NoRecord(Exception):
+    """An article page gave no record; ``reason`` is what the failure ledger and health check get."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
 
 _ARGUMENTS = frozenset({"site", "url", "family", "since", "until", "refresh", "sites_file"})
 
@@ -70,6 +80,7 @@ class PortalSpider(scrapy.Spider):
         self.refresh = RefreshPolicy.parse(refresh)
         self.walk = ListingWalk(self.window)
         self.store: SeenStore | None = None
+        self.extraction: ExtractionPool | None = None  # article pages parsed in other processes
         self._requested: set[str] = set()  # article ids asked for in this run
         self._skipped: set[str] = set()  # known article ids not asked for
         self._outside: dict[str, datetime] = {}  # article ids older than the window: sitemap lastmod
@@ -85,6 +96,7 @@ class PortalSpider(scrapy.Spider):
             )
         DateWindow.parse(arguments.get("since"), arguments.get("until"))
         RefreshPolicy.parse(arguments.get("refresh"))
+        extraction_processes(settings)
         fleet_worker = settings.get("NEWSSPIDER_REDIS_URL") and not (
             arguments.get("site") or arguments.get("url")
         )
@@ -127,6 +139,11 @@ class PortalSpider(scrapy.Spider):
             fleet = spider.fleet
             spider.store = fleet.seen_store() if fleet else SeenStore.for_site(state_dir, spider.site)
             spider._begin_run(local_feeds(crawler.settings, spider))
+        if processes := extraction_processes(crawler.settings):
+            spider.extraction = ExtractionPool(processes)
+            spider.logger.info(
+                "article pages are parsed, cleaned and normalized in %d other process(es)", processes
+            )
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider._on_robots_sitemaps, signal=robots_sitemaps_found)
         return spider
@@ -215,33 +232,52 @@ class PortalSpider(scrapy.Spider):
 
     # -- articles -------------------------------------------------------------------------
 
-    def parse_article(self, response: Response) -> Iterator[Article | Request]:
-        """Turn an article page into its raw record; the pipelines do the rest."""
-        page = self._html(response)
+    async def parse_article(self, response: Response) -> AsyncIterator[Article | Request]:
+        """Turn an article page into its record; the pipelines do the rest."""
         article_id = response.meta.get("article_id")
-        if page is None or self._parser(page) is None:
-            self._not_exported(response, "not_html" if page is None else "family_unrecognised")
-            yield from self._dated(article_id, None)
-            return
-        assert self.family is not None
         try:
-            article = article_from_page(
-                page.selector, page.url, site=self.site, family=self.family, utc_offset=self.portal.timezone,
-                profile=self._profile(), encoding=page.meta.get("encoding_detected"),
-            )  # fmt: skip
-        except NotAnArticle:
-            self.logger.warning("not an article page: %s", page.url)
-            self._count("not_article")
-            self._not_exported(response, "not_article")
-            yield from self._dated(article_id, None)
+            article = await self._article(response)
+        except _NoRecord as no_record:
+            self._not_exported(response, no_record.reason)
+            for request in self._dated(article_id, None):
+                yield request
             return
         published = parse_iso(article.published_at)
-        yield from self._dated(article_id, published)
+        for request in self._dated(article_id, published):
+            yield request
         if self.window.active and not self.window.contains(published):
             self._count("out_of_window")
             self._not_exported(response, "out_of_window")
             return
         yield article
+
+    async def _article(self, response: Response) -> Article:
+        """Return the page's article (raw, or finished by an extraction process); else raise _NoRecord."""
+        text = self._text(response)
+        if text is None:
+            raise _NoRecord("not_html")
+        # with extraction processes, the page is read in its real encoding there, not here
+        page = text if self.extraction is not None else self._decoded(text)
+        if self._parser(page) is None:
+            raise _NoRecord("family_unrecognised")
+        try:
+            if self.extraction is None:
+                return article_from_page(
+                    page.selector, page.url, site=self.site, family=self.family or "",
+                    utc_offset=self.portal.timezone, profile=self._profile(),
+                    encoding=page.meta.get("encoding_detected"),
+                )  # fmt: skip
+            context = PageContext(
+                self.site, self.family or "", self.portal.timezone, self._profile(), self.portal.encoding
+            )
+            article = await self.extraction.article(page.body, page.url, page.encoding, context)
+        except NotAnArticle:
+            self.logger.warning("not an article page: %s", page.url)
+            self._count("not_article")
+            raise _NoRecord("not_article") from None
+        if article.encoding_detected != page.encoding:  # read there; _decoded counts it in-process
+            self._count(f"encoding/{article.encoding_detected}")
+        return article
 
     def _not_exported(self, response: Response, reason: str) -> None:
         """Tell the failure ledger and the health check why an article page gave no record."""
@@ -289,6 +325,9 @@ class PortalSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         assert self.crawler.stats is not None
+        if self.extraction is not None:
+            self.extraction.close()
+            self.crawler.stats.set_value("newsspider/extraction_restarts", self.extraction.restarts)
         self.crawler.stats.set_value("newsspider/skipped_known", len(self._skipped - self._requested))
 
     def _on_idle(self) -> None:
@@ -336,18 +375,25 @@ class PortalSpider(scrapy.Spider):
         return parser_for(self.family)
 
     def _html(self, response: Response) -> TextResponse | None:
-        """Return the page as text, read in the encoding it really uses (see newsspider.encoding).
+        """Return the page as text in the encoding it really uses, or None when it is not text."""
+        text = self._text(response)
+        return None if text is None else self._decoded(text)
 
-        Scrapy's decode is kept when it is clean UTF-8, as nearly every page is; otherwise the
-        site's forced encoding, windows-1258, TCVN3 and VNI are weighed against it.
-        """
+    def _text(self, response: Response) -> TextResponse | None:
         if not isinstance(response, TextResponse):
             self._count("not_html")
             self.logger.warning("not an HTML page: %s", response.url)
             return None
+        return response
+
+    def _decoded(self, response: TextResponse) -> TextResponse:
+        """Return the page read in the encoding it really uses (see newsspider.encoding).
+
+        Scrapy's decode is kept when it is clean UTF-8, as nearly every page is; otherwise the
+        site's forced encoding, windows-1258, TCVN3 and VNI are weighed against it.
+        """
         encoding = self.portal.encoding
-        utf8 = response.encoding.replace("-", "") in ("utf8", "utf8sig")
-        if not encoding and utf8 and "\ufffd" not in response.text:
+        if not encoding and is_utf8(response.encoding) and "\ufffd" not in response.text:
             response.meta["encoding_detected"] = "utf-8"
             return response
         text, detected = decode_page(response.body, response.encoding, encoding)

@@ -122,9 +122,11 @@ LEGACY = {"cp1258": cp1258_bytes, "tcvn3": tcvn3_bytes, "vni": vni_bytes}
 FONTS = {"cp1258": "Times New Roman", "tcvn3": ".VnTime", "vni": "VNI-Times"}
 
 
+@pytest.mark.parametrize("processes", [0, 1], ids=["in-process", "extraction-process"])
 @pytest.mark.parametrize("encoding", LEGACY)
-def test_pages_in_legacy_encodings_come_out_as_unicode(tmp_path: Path, encoding: str) -> None:
-    """Undeclared windows-1258, TCVN3 and VNI article pages, served without a charset."""
+def test_pages_in_legacy_encodings_come_out_as_unicode(tmp_path: Path, encoding: str, processes: int) -> None:
+    """Undeclared windows-1258, TCVN3 and VNI article pages, served without a charset, read in the
+    crawl process or in an extraction process (NEWSSPIDER_EXTRACTION_PROCESSES)."""
     body = [
         "Sáng 24/6, tỉnh tổ chức hội nghị tổng kết công tác xuất khẩu nông sản đầu mùa vải thiều.",
         "Đồng chí Phó Chủ tịch UBND tỉnh ghi nhận những kết quả đạt được của các sở, ngành.",
@@ -145,7 +147,8 @@ def test_pages_in_legacy_encodings_come_out_as_unicode(tmp_path: Path, encoding:
     }
     with FixtureServer(_newspaper(tmp_path, articles, render)) as server:
         _sites_toml(tmp_path, server.origin)
-        result = run_crawl(tmp_path, "-a", "site=baobacninh-test", "-O", "out.jsonl")
+        setting = f"NEWSSPIDER_EXTRACTION_PROCESSES={processes}"
+        result = run_crawl(tmp_path, "-a", "site=baobacninh-test", "-O", "out.jsonl", "-s", setting)
     assert result.returncode == 0, result.stderr[-3000:]
     records = {int(record["native_id"]): record for record in read_jsonl(tmp_path / "out.jsonl")}
     assert sorted(records) == [301, 302]

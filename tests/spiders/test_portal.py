@@ -22,13 +22,19 @@ from newsspider.parsers.nukeviet import is_blocked_url
 SITE = "127.0.0.1"  # the site name derived from -a url=http://127.0.0.1:PORT/
 
 
-@pytest.fixture(scope="module", params=VARIANTS)
+@pytest.fixture(
+    scope="module",
+    params=[(variant, processes) for processes in (0, 1) for variant in VARIANTS],
+    ids=lambda param: f"{param[0]}-{'extraction-process' if param[1] else 'in-process'}",
+)
 def crawled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    """Crawl one variant once; tests below read its records and the server's access log."""
-    variant = request.param
+    """Crawl one variant once, its article pages parsed in the crawl process or in an extraction
+    process; tests below read its records and the server's access log."""
+    variant, processes = request.param
     workdir = tmp_path_factory.mktemp(variant)
     with FixtureServer(NUKEVIET / variant) as server:
-        result = run_crawl(workdir, "-a", f"url={server.url('/')}", "-O", "articles.jsonl")
+        setting = f"NEWSSPIDER_EXTRACTION_PROCESSES={processes}"
+        result = run_crawl(workdir, "-a", f"url={server.url('/')}", "-O", "articles.jsonl", "-s", setting)
         requests = list(server.requests)
     assert result.returncode == 0, result.stderr[-3000:]
     return variant, server.origin, workdir / "articles.jsonl", requests, result.stderr
@@ -156,6 +162,7 @@ def test_argument_mistakes_are_one_line_usage_errors(tmp_path: Path) -> None:
         (["-a", "url=http://portal.example/", "-a", "sinse=2024-01-01"], "unknown argument(s) ['sinse']"),
         (["-a", "url=http://portal.example/", "-a", "since=2024-13-01"], "since='2024-13-01' is not a date"),
         (["-a", "url=http://portal.example/", "-a", "refresh=often"], "refresh='often'"),
+        (["-a", "url=http://portal.example/", "-s", "NEWSSPIDER_EXTRACTION_PROCESSES=two"], "must be a whole"),
     ]:
         result = run_crawl(tmp_path, *args)
         assert result.returncode == 2, result.stderr[-2000:]
