@@ -1,4 +1,4 @@
-"""Extraction processes: the same records as in the crawl process, and a pool that survives a killed worker."""
+"""Extraction processes: the records the crawl process makes, and a pool that outlives a killed worker."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def _comparable(record: dict) -> dict:
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_every_article_page_gives_the_record_the_crawl_process_gives(pool: ExtractionPool, variant: str) -> None:
+def test_every_article_page_gives_the_in_process_record(pool: ExtractionPool, variant: str) -> None:
     pages = [gold for gold in gold_records(variant) if gold["visible"]]
     assert len(pages) == 30
     for gold in pages:

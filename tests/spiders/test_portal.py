@@ -162,7 +162,10 @@ def test_argument_mistakes_are_one_line_usage_errors(tmp_path: Path) -> None:
         (["-a", "url=http://portal.example/", "-a", "sinse=2024-01-01"], "unknown argument(s) ['sinse']"),
         (["-a", "url=http://portal.example/", "-a", "since=2024-13-01"], "since='2024-13-01' is not a date"),
         (["-a", "url=http://portal.example/", "-a", "refresh=often"], "refresh='often'"),
-        (["-a", "url=http://portal.example/", "-s", "NEWSSPIDER_EXTRACTION_PROCESSES=two"], "must be a whole"),
+        (
+            ["-a", "url=http://portal.example/", "-s", "NEWSSPIDER_EXTRACTION_PROCESSES=two"],
+            "must be a whole",
+        ),
     ]:
         result = run_crawl(tmp_path, *args)
         assert result.returncode == 2, result.stderr[-2000:]
