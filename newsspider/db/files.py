@@ -63,11 +63,23 @@ def _record(line: bytes) -> dict[str, Any]:
         except orjson.JSONDecodeError:
             pass
         else:
-            if not isinstance(value, dict | list) or not _has_big_float(value):
+            if not (isinstance(value, dict | list) and _may_hold_big_integer(line) and _has_big_float(value)):
                 return parse_value(value)
     text = line.decode("utf-8", "surrogateescape")
     _check_encoding(text)
     return parse_line(text)
+
+
+# Every byte to "." but the digits, to "0": a run of 19 zeros then marks a run of 19 digits.
+_DIGITS_TO_ZERO = bytes.maketrans(bytes(range(256)), b"." * 48 + b"0" * 10 + b"." * 198)
+
+
+def _may_hold_big_integer(line: bytes) -> bool:
+    """Return False when ``line`` has no run of 19 digits, so no integer of 2**63 or more.
+
+    Two C passes over the bytes (~3 us) spare most lines the walk of :func:`_has_big_float`.
+    """
+    return b"0" * 19 in line.translate(_DIGITS_TO_ZERO)
 
 
 def _has_big_float(value: Any) -> bool:

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from newsspider.db.database import Database, now
 from newsspider.db.linking import (
     ESTIMATE_THRESHOLD,
@@ -428,8 +430,9 @@ def _row(record: dict[str, Any], node: Node) -> tuple[Any, ...]:
     return (*values, node.features.match_hash, node.features.minhash, node.duplicate_of, node.similarity)
 
 
-# json.dumps(value, ensure_ascii=False) builds an encoder per call: one, made once, says the same.
-_to_json = json.JSONEncoder(ensure_ascii=False).encode
+def _to_json(value: Any) -> str:
+    """Return ``value`` as JSON text (UTF-8, not escaped); orjson: ~10x the standard encoder."""
+    return orjson.dumps(value).decode()
 
 
 def _unique(pairs: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:

@@ -7,6 +7,9 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from newsspider.db import Database, connect, load_files
 from newsspider.db.records import parse_time
 from newsspider.db.schema import MIGRATIONS
@@ -227,3 +230,24 @@ def test_worker_processes_change_nothing(db: Database, real_records: Records, tm
             assert _rows(db, query) == _rows(reference, query)
         again = load_files(db, [str(feed)], batch_size=7, workers=2)
         assert again.unchanged == inline.inserted + inline.updated + inline.unchanged
+
+
+_ODD_VALUES = [None, "", "x", 0, -1, 2**63, True, 1.5, [], ["a"], {}, {"score": 1}, "2019-12-12T17:05:00",
+               "2019-12-12T17:05:00+07:00", "12/12/2019", "egov:1", "no id", "sha256:" + "a" * 64,
+               "1.0", "1.1"]  # fmt: skip
+
+
+@given(st.data())
+@settings(max_examples=300, deadline=None)
+def test_the_quick_check_agrees_with_the_reasons(real_records: Records, data: st.DataObject) -> None:
+    """A record the quick check passes is one with no reason against it, and the other way round."""
+    from newsspider.db.records import _fine, _reasons
+
+    record = dict(data.draw(st.sampled_from(real_records)))
+    for _ in range(data.draw(st.integers(0, 3))):
+        name = data.draw(st.sampled_from([*record, "unknown"]))
+        if data.draw(st.booleans()):
+            record[name] = data.draw(st.sampled_from(_ODD_VALUES))
+        else:
+            record.pop(name, None)
+    assert _fine(record) == (not _reasons(record))
