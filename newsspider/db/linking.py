@@ -14,13 +14,13 @@ from datetime import datetime
 from functools import cached_property
 
 from newsspider.db.matchkey import (
+    codes_hash,
     jaccard_and_containment,
-    key_bytes_hash,
-    key_words,
+    key_codes,
     record_text,
-    word_shingles,
+    shingle_hashes,
 )
-from newsspider.db.signature import buckets, estimate, signature
+from newsspider.db.signature import buckets, estimate, signatures
 
 __all__ = [
     "LINK_THRESHOLD",
@@ -48,27 +48,25 @@ class Features:
 
     match_hash: str
     minhash: bytes
-    shingles: list[bytes] | None = None
-    # The match key (UTF-8), when the shingles are left to be made from it on first use: most
-    # texts are never compared exactly, and the key is 5x smaller to pass between processes.
-    key: bytes | None = field(default=None, repr=False)
+    # The shingle hashes (8 bytes each), when known: the exact set is made of them on first use,
+    # as most texts are never compared exactly.
+    hashes: bytes | None = field(default=None, repr=False)
+    shingles: set[int] | None = field(default=None, repr=False)
 
     @cached_property
     def buckets(self) -> list[int]:
         return buckets(self.minhash)
 
-    def exact_shingles(self) -> list[bytes] | None:
-        """Return the shingles (made from the key on first use); None when neither is known."""
-        if self.shingles is None and self.key is not None:
-            self.shingles = word_shingles(self.key.split())
+    def exact_shingles(self) -> set[int] | None:
+        """Return the set of shingle hashes (made on first use); None when they are not known."""
+        if self.shingles is None and self.hashes is not None:
+            self.shingles = set(memoryview(self.hashes).cast("Q"))
         return self.shingles
 
 
 def features(title: str | None, summary: str | None, body_text: str | None) -> Features:
     """Return the match hash, signature and shingles of an article's text."""
-    words = key_words(record_text(title, summary, body_text))
-    grams = word_shingles(words)
-    return Features(key_bytes_hash(b" ".join(words)), signature(grams), grams)
+    return computed_features(features_of_texts([(title, summary, body_text)])[0])
 
 
 Texts = tuple[str | None, str | None, str | None]
@@ -76,24 +74,23 @@ Computed = tuple[str, bytes, bytes, list[int]]
 
 
 def features_of_texts(texts: list[Texts]) -> list[Computed]:
-    """Return (match hash, signature, key, buckets) of each (title, summary, body_text).
+    """Return (match hash, signature, shingle hashes, buckets) of each (title, summary, body_text).
 
-    Runs in the loader's worker processes: what comes back is small and cheap to pickle; the
-    shingles are made again from the key only for the few texts that are compared exactly.
+    Runs in the loader's worker processes, or in the loader for what they did not cover; what
+    comes back is bytes and ints, cheap to pickle. One rensa call signs all the texts.
     """
-    out = []
-    for title, summary, body_text in texts:
-        words = key_words(record_text(title, summary, body_text))
-        key = b" ".join(words)
-        minhash = signature(word_shingles(words))
-        out.append((key_bytes_hash(key), minhash, key, buckets(minhash)))
-    return out
+    keys = [key_codes(record_text(title, summary, body_text)) for title, summary, body_text in texts]
+    hashes = [shingle_hashes(key) for key in keys]
+    return [
+        (codes_hash(key), minhash, grams, buckets(minhash))
+        for key, grams, minhash in zip(keys, hashes, signatures(hashes), strict=True)
+    ]
 
 
 def computed_features(computed: Computed) -> Features:
     """Return the :class:`Features` of what :func:`features_of_texts` computed."""
-    match_hash, minhash, key, bands = computed
-    result = Features(match_hash, minhash, key=key)
+    match_hash, minhash, hashes, bands = computed
+    result = Features(match_hash, minhash, hashes=hashes)
     result.__dict__["buckets"] = bands  # the cached_property, already known
     return result
 

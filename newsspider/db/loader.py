@@ -32,7 +32,6 @@ from newsspider.db.linking import (
     features,
     features_of_texts,
 )
-from newsspider.db.matchkey import key_words, record_text, word_shingles
 from newsspider.db.records import FIELDS, JSON_FIELDS, parse_time
 from newsspider.db.signature import SIGNATURE_VERSION, estimate
 
@@ -237,17 +236,51 @@ class Loader:
         return s
 
     def _check_signature_version(self) -> None:
+        """Record the signature algorithm; sign the stored articles again if theirs is another.
+
+        Signatures of two algorithms never match, so a database signed by an earlier newsspider
+        is brought to this one's, in the same transaction as the version it records.
+        """
         with self.db.transaction():
             rows = self.db.execute("SELECT value FROM newsspider_meta WHERE key = 'signature'")
+            if rows and rows[0][0] == SIGNATURE_VERSION:
+                return
+            if rows:
+                self._sign_again()
+                self.db.execute("DELETE FROM newsspider_meta WHERE key = 'signature'")
+            self.db.execute(
+                "INSERT INTO newsspider_meta (key, value) VALUES ('signature', ?)", (SIGNATURE_VERSION,)
+            )
+
+    def _sign_again(self, chunk: int = 1000) -> None:
+        """Compute every stored article's match hash, signature and buckets again.
+
+        The links stay: they were confirmed on the texts themselves, not on their signatures.
+        """
+        db, last = self.db, ""
+        db.execute("DELETE FROM article_buckets")
+        while True:
+            rows = db.execute(
+                "SELECT id, title, summary, body_text FROM articles WHERE id > ? ORDER BY id LIMIT ?",
+                (last, chunk),
+            )
             if not rows:
-                self.db.execute(
-                    "INSERT INTO newsspider_meta (key, value) VALUES ('signature', ?)", (SIGNATURE_VERSION,)
-                )
-            elif rows[0][0] != SIGNATURE_VERSION:
-                raise RuntimeError(
-                    f"the database's signatures are {rows[0][0]}, this newsspider makes "
-                    f"{SIGNATURE_VERSION}: see docs/database.md, 'Signatures'"
-                )
+                return
+            computed = features_of_texts([(title, summary, body) for _, title, summary, body in rows])
+            ids = [row[0] for row in rows]
+            db.executemany(
+                "UPDATE articles SET match_hash = ?, minhash = ? WHERE id = ?",
+                [
+                    (match_hash, minhash, i)
+                    for i, (match_hash, minhash, _, _) in zip(ids, computed, strict=True)
+                ],
+            )
+            db.insert(
+                "article_buckets",
+                ("bucket", "article_id"),
+                sorted((b, i) for i, (*_, bands) in zip(ids, computed, strict=True) for b in bands),
+            )
+            last = ids[-1]
 
     def _write(self, batch: list[dict[str, Any]], computed: dict[int, Computed]) -> None:
         ids = list(dict.fromkeys(record["id"] for record in batch))
@@ -327,7 +360,7 @@ class Loader:
                 other = nodes[other_id]
                 if (
                     other.features.shingles is None
-                    and other.features.key is None
+                    and other.features.hashes is None
                     and other.features.match_hash != node.features.match_hash
                     and estimate(node.features.minhash, other.features.minhash) >= ESTIMATE_THRESHOLD
                 ):
@@ -335,10 +368,9 @@ class Loader:
         rows = self.db.select_in(
             "SELECT id, title, summary, body_text FROM articles WHERE id IN (?)", sorted(need)
         )
-        for article_id, title, summary, body_text in rows:
-            nodes[article_id].features.shingles = word_shingles(
-                key_words(record_text(title, summary, body_text))
-            )
+        computed = features_of_texts([(title, summary, body) for _, title, summary, body in rows])
+        for (article_id, *_), (_, _, hashes, _) in zip(rows, computed, strict=True):
+            nodes[article_id].features.hashes = hashes
 
     def _store(
         self,

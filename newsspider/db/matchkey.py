@@ -12,20 +12,21 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 
 from newsspider.text.normalize import normalize_text
 
 __all__ = [
+    "SHINGLE_SIZE",
     "canonical_tones",
-    "key_bytes_hash",
-    "key_hash",
+    "codes_hash",
+    "jaccard_and_containment",
+    "key_codes",
     "key_words",
     "match_key",
     "record_text",
-    "shingles",
+    "shingle_hashes",
     "strip_attribution",
-    "word_shingles",
 ]
 
 # Tone on the first vowel of the open syllables oa, oe, uy ("hòa", "khỏe", "thủy"): the style
@@ -155,34 +156,57 @@ def key_words(text: str) -> list[bytes]:
     return key.split()
 
 
-def key_hash(key: str) -> str:
-    """Return the hex SHA-1 of a match key: equal for exact republications."""
-    return key_bytes_hash(key.encode("utf-8"))
+def key_codes(text: str) -> bytes:
+    """Return the words of ``match_key(text)`` as 16-byte lanes: each word's 8-byte hash, 8 zero bytes.
 
-
-def key_bytes_hash(key: bytes) -> str:
-    """Return :func:`key_hash` of a key given as UTF-8 bytes."""
-    return hashlib.sha1(key, usedforsecurity=False).hexdigest()
-
-
-def shingles(key: str, size: int = SHINGLE_SIZE) -> list[bytes]:
-    """Return the overlapping ``size``-syllable shingles of a key (the key itself when shorter).
-
-    As UTF-8 bytes: cheaper to build than str and hashed twice as fast by rensa.
+    The words of a text are those of its whitespace-separated tokens, key by key (no step of the
+    key looks across whitespace), and a token's are computed once per process: news repeats
+    its tokens, and a dict lookup is ~10x cheaper than making the word again.
     """
-    return word_shingles(key.encode("utf-8").split(), size)
+    tokens = text.split()
+    try:
+        return b"".join(map(_TOKEN_CODES.__getitem__, tokens))
+    except KeyError:
+        if len(_TOKEN_CODES) > _MAX_TOKENS:
+            _TOKEN_CODES.clear()
+        for token in set(tokens).difference(_TOKEN_CODES):
+            _TOKEN_CODES[token] = b"".join(
+                hashlib.blake2b(word, digest_size=8).digest() + bytes(8) for word in key_words(token)
+            )
+        return b"".join(map(_TOKEN_CODES.__getitem__, tokens))
 
 
-def word_shingles(words: list[bytes], size: int = SHINGLE_SIZE) -> list[bytes]:
-    """Return the shingles of a key given as its words (:func:`key_words`)."""
-    if len(words) <= size:
-        return [b" ".join(words)] if words else []
-    if size == SHINGLE_SIZE:  # the slices spelled out: ~40% faster than the generic zip
-        return list(map(b" ".join, zip(words, words[1:], words[2:], words[3:], words[4:], strict=False)))
-    return list(map(b" ".join, zip(*(words[i:] for i in range(size)), strict=False)))
+_TOKEN_CODES: dict[str, bytes] = {}
+_MAX_TOKENS = 1 << 18  # ~40 MB; past it the cache starts again
+_LANE = 16
 
 
-def jaccard_and_containment(a: Iterable[bytes], b: Iterable[bytes]) -> tuple[float, float]:
+def codes_hash(codes: bytes) -> str:
+    """Return the match hash of a key given as :func:`key_codes`: equal for exact republications."""
+    return hashlib.sha1(codes, usedforsecurity=False).hexdigest()
+
+
+def shingle_hashes(codes: bytes) -> bytes:
+    """Return an 8-byte hash of each 5-word shingle of a key given as :func:`key_codes`, in order.
+
+    A key of at most 5 words is one shingle. The lanes are one big integer, so the shingles come
+    from 5 shifts and XORs done in C, not from a bytes object per shingle (~10x faster): lane i
+    of the result holds word i, word i+1 shifted 7 bits, ..., word i+4 shifted 28 bits (order
+    counts), folded to 64 bits.
+    """
+    words = len(codes) // _LANE
+    if not words:
+        return b""
+    lanes = int.from_bytes(codes, "little")
+    mixed = lanes
+    for offset in range(1, SHINGLE_SIZE):
+        mixed ^= lanes >> (offset * (_LANE * 8 - 7))
+    mixed ^= mixed >> 64
+    count = max(1, words - SHINGLE_SIZE + 1)
+    return memoryview(mixed.to_bytes(len(codes), "little")).cast("Q")[: 2 * count : 2].tobytes()
+
+
+def jaccard_and_containment(a: Iterable[Hashable], b: Iterable[Hashable]) -> tuple[float, float]:
     """Return the Jaccard index of two shingle sets and the containment of the smaller one."""
     set_a, set_b = set(a), set(b)
     if not set_a or not set_b:

@@ -11,6 +11,7 @@ import pytest
 
 from newsspider.db import Database, load_files
 from newsspider.db.matchkey import _TONES
+from newsspider.db.signature import SIGNATURE_VERSION
 
 from .helpers import write_jsonl
 
@@ -114,3 +115,35 @@ def test_different_articles_on_the_same_topic_are_not_linked(
     }
     load_files(db, [str(write_jsonl(tmp_path / "a.jsonl", real_records + [other_session]))])
     assert _links(db) == {}
+
+
+def test_a_database_signed_by_an_earlier_algorithm_is_signed_again(
+    db: Database, real_records: Records, tmp_path: Path
+) -> None:
+    original = _record(real_records, "18")
+    load_files(db, [str(write_jsonl(tmp_path / "a.jsonl", real_records))])
+    signed = _signed(db)
+    # As an earlier newsspider left it: signatures and buckets of another algorithm.
+    with db.transaction():
+        db.execute("UPDATE articles SET match_hash = 'old', minhash = ?", (bytes(256),))
+        db.execute("DELETE FROM article_buckets")
+        db.insert("article_buckets", ("bucket", "article_id"), [(1, original["id"])])
+        db.execute("UPDATE newsspider_meta SET value = 'rensa-rminhash-2/64/16/20240824'")
+
+    copy = republished(original)
+    assert load_files(db, [str(write_jsonl(tmp_path / "copy.jsonl", [copy]))]).linked == 1
+    assert _links(db) == {copy["id"]: (original["id"], 1.0)}
+    assert db.execute("SELECT value FROM newsspider_meta WHERE key = 'signature'") == [(SIGNATURE_VERSION,)]
+    again = _signed(db)
+    assert {k: v for k, v in again.items() if k != copy["id"]} == signed
+
+
+def _signed(db: Database) -> dict[str, tuple[Any, ...]]:
+    """Return each article's match hash, signature and buckets."""
+    buckets: dict[str, list[int]] = {}
+    for bucket, article_id in db.execute("SELECT bucket, article_id FROM article_buckets"):
+        buckets.setdefault(article_id, []).append(bucket)
+    return {
+        article_id: (match_hash, bytes(minhash), sorted(buckets.get(article_id, [])))
+        for article_id, match_hash, minhash in db.execute("SELECT id, match_hash, minhash FROM articles")
+    }

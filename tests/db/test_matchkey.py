@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from typing import Any
 
@@ -9,15 +10,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsspider.db.linking import features
+from newsspider.db.linking import features, features_of_texts
 from newsspider.db.matchkey import (
+    _TOKEN_CODES,
     canonical_tones,
+    codes_hash,
+    key_codes,
     key_words,
     match_key,
     record_text,
-    shingles,
+    shingle_hashes,
     strip_attribution,
-    word_shingles,
 )
 
 # (written, canonical): tone on the first vowel of open oa / oe / uy; everything else untouched.
@@ -67,10 +70,32 @@ def test_republished_spellings_share_one_key() -> None:
     )
 
 
-def test_shingles_are_five_syllables() -> None:
-    assert shingles("a b c d e f") == [b"a b c d e", b"b c d e f"]
-    assert shingles("hòa b") == ["hòa b".encode()]
-    assert shingles("") == []
+def _reference_codes(text: str) -> bytes:
+    """Each word of the key, one at a time: its 8-byte BLAKE2b, then 8 zero bytes."""
+    return b"".join(hashlib.blake2b(w, digest_size=8).digest() + bytes(8) for w in key_words(text))
+
+
+def _reference_shingles(codes: bytes) -> list[int]:
+    """The shingle hashes spelled out word by word (see shingle_hashes)."""
+    words = [int.from_bytes(codes[i : i + 8], "little") for i in range(0, len(codes), 16)]
+    out = []
+    for start in range(max(1, len(words) - 4) if words else 0):
+        lane = 0
+        for offset, word in enumerate(words[start : start + 5]):
+            lane ^= word << (7 * offset)
+        out.append((lane ^ (lane >> 64)) & (2**64 - 1))
+    return out
+
+
+def test_shingles_are_five_words_in_order() -> None:
+    def hashes(text: str) -> list[int]:
+        return list(memoryview(shingle_hashes(key_codes(text))).cast("Q"))
+
+    six = hashes("a b c d e f")
+    assert len(six) == 2 and six[0] == hashes("a b c d e")[0] and six[1] == hashes("b c d e f")[0]
+    assert hashes("a b c d e") != hashes("b a c d e")  # the order of the words counts
+    assert len(hashes("hòa b")) == 1 and hashes("") == []
+    assert hashes("Hoà, b!") == hashes("hòa b")
 
 
 def _reference_match_key(text: str) -> str:
@@ -87,19 +112,27 @@ _TRICKY = "Hoà, THUỶ. “khoẻ” – «quý» · 5°C m² ´¸ a\u00a0b\u30
 @pytest.mark.parametrize("text", [_TRICKY, "", "   ", "(BGĐT) - Sáng 24/8 …", "Đắk Lắk—Gia Lai‚„‹›•"])
 def test_the_key_equals_the_step_by_step_reference(text: str) -> None:
     assert match_key(text) == _reference_match_key(text)
-    assert shingles(match_key(text)) == word_shingles(key_words(text))
+    assert key_codes(text) == _reference_codes(text)
 
 
 @given(st.text(alphabet=st.sampled_from(_TRICKY + "aàáạoóuýyỷ \n\t.-"), max_size=200) | st.text(max_size=50))
 @settings(max_examples=300, deadline=None)
 def test_the_key_equals_the_reference_on_any_text(text: str) -> None:
     assert match_key(text) == _reference_match_key(text)
+    _TOKEN_CODES.clear()  # each token computed afresh, then taken from the cache
+    assert key_codes(text) == key_codes(text) == _reference_codes(text)
+    codes = key_codes(text)
+    assert list(memoryview(shingle_hashes(codes)).cast("Q")) == _reference_shingles(codes)
 
 
 def test_real_keys_equal_the_reference(real_records: list[dict[str, Any]]) -> None:
-    for record in real_records:
-        text = record_text(record["title"], record["summary"], record["body_text"])
+    texts = [(r["title"], r["summary"], r["body_text"]) for r in real_records]
+    for (title, summary, body_text), computed in zip(texts, features_of_texts(texts), strict=True):
+        text = record_text(title, summary, body_text)
         assert match_key(text) == _reference_match_key(text)
-        assert features(record["title"], record["summary"], record["body_text"]).shingles == shingles(
-            _reference_match_key(text)
-        )
+        codes = _reference_codes(text)
+        assert computed[0] == codes_hash(codes)
+        assert computed[2] == shingle_hashes(codes)
+        assert list(memoryview(computed[2]).cast("Q")) == _reference_shingles(codes)
+        one = features(title, summary, body_text)  # alone, or in a batch: the same
+        assert (one.match_hash, one.minhash, one.buckets) == (computed[0], computed[1], computed[3])
