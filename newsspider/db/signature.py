@@ -42,14 +42,50 @@ _PRIME = (1 << 59) - 1
 def signatures(shingle_hashes: Sequence[bytes]) -> list[bytes]:
     """Return the MinHash signature of each text's shingle hashes, packed as little-endian uint32.
 
-    ``shingle_hashes`` holds, per text, little-endian uint64 values (8 bytes each).
+    ``shingle_hashes`` holds, per text, little-endian uint64 values (8 bytes each). rensa signs
+    the rows of one call on a thread pool once a call holds ~64 rows or 65,536 hashes, and a
+    process with threads that later forks the loader's worker processes deadlocks them; so each
+    call stays well below both, and a longer text is signed in pieces whose signatures are
+    merged by their minimum (the signature of a union), which is the same signature exactly.
     """
-    tokens = array("Q", b"".join(shingle_hashes))
+    pieces: list[bytes] = []
+    owners: list[int] = []
+    for owner, hashes in enumerate(shingle_hashes):
+        for start in range(0, max(len(hashes), 1), _CALL_TOKENS * 8):
+            pieces.append(hashes[start : start + _CALL_TOKENS * 8])
+            owners.append(owner)
+    rows: list[list[int]] = []
+    call: list[bytes] = []
+    tokens = 0
+    for piece in pieces:
+        if call and (len(call) == _CALL_ROWS or tokens + len(piece) // 8 > _CALL_TOKENS):
+            rows += _digests(call)
+            call, tokens = [], 0
+        call.append(piece)
+        tokens += len(piece) // 8
+    rows += _digests(call)
+    merged: dict[int, list[int]] = {}
+    for owner, row in zip(owners, rows, strict=True):
+        merged[owner] = list(map(min, merged[owner], row)) if owner in merged else row
+    return [_PACK.pack(*merged[owner]) for owner in range(len(shingle_hashes))]
+
+
+_CALL_ROWS = 32
+_CALL_TOKENS = 1 << 15
+
+
+def _digests(pieces: list[bytes]) -> list[list[int]]:
+    """Return rensa's MinHash values of each piece, in one call (single-threaded: see above)."""
+    if not pieces:
+        return []
+    tokens = array("Q", b"".join(pieces))
     if sys.byteorder == "big":
         tokens.byteswap()
-    offsets = array("Q", accumulate((len(h) // 8 for h in shingle_hashes), initial=0))
-    matrix = RMinHash.digest_matrix_from_flat_token_hashes(tokens, offsets, NUM_PERM, SEED)
-    return [_PACK.pack(*row) for row in matrix.to_rows()]
+    offsets = array("Q", accumulate((len(piece) // 8 for piece in pieces), initial=0))
+    rows: list[list[int]] = RMinHash.digest_matrix_from_flat_token_hashes(
+        tokens, offsets, NUM_PERM, SEED
+    ).to_rows()
+    return rows
 
 
 def buckets(packed: bytes) -> list[int]:

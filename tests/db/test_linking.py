@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,7 @@ from typing import Any
 import pytest
 
 from newsspider.db import Database, load_files
+from newsspider.db.linking import features_of_texts
 from newsspider.db.matchkey import _TONES
 from newsspider.db.signature import SIGNATURE_VERSION
 
@@ -147,3 +150,24 @@ def _signed(db: Database) -> dict[str, tuple[Any, ...]]:
         article_id: (match_hash, bytes(minhash), sorted(buckets.get(article_id, [])))
         for article_id, match_hash, minhash in db.execute("SELECT id, match_hash, minhash FROM articles")
     }
+
+
+def test_signing_starts_no_thread_and_long_texts_sign_the_same(real_records: Records) -> None:
+    """Threads in the loader would deadlock the worker processes it forks (see signatures)."""
+    tasks = Path("/proc/self/task")
+    before = len(list(tasks.iterdir()))
+    texts = [(r["title"], r["summary"], r["body_text"]) for r in real_records] * 100
+    long_text = " ".join(f"{r['body_text']} {n}" for n in range(40) for r in real_records)
+    computed = features_of_texts([*texts, ("", None, long_text)])
+    assert len(list(tasks.iterdir())) == before
+    # The long text, signed by rensa in one call in another process, has the same signature.
+    hashes = computed[-1][2]
+    assert len(hashes) // 8 > 2 * 2**15
+    script = (
+        "import sys, array, struct; from rensa import RMinHash; from newsspider.db import signature as s; "
+        "data = sys.stdin.buffer.read(); tokens = array.array('Q', data); "
+        "rows = RMinHash.digest_matrix_from_flat_token_hashes(tokens, array.array('Q', [0, len(tokens)]), "
+        "s.NUM_PERM, s.SEED).to_rows(); sys.stdout.buffer.write(struct.pack('<64I', *rows[0]))"
+    )
+    alone = subprocess.run([sys.executable, "-c", script], input=hashes, capture_output=True, check=True)
+    assert alone.stdout == computed[-1][1]
