@@ -6,8 +6,8 @@ Records are made from the real records of the egov-short fixture (tests/fixtures
 each synthetic article joins three fixture bodies, swaps a third of the syllables for others
 of the same corpus and gets its own id and a SHA-256 content hash, so texts differ as real
 articles do; one in ten is a republication of an earlier one (lead prefix, other tone style,
-source line) that the loader must link. PostgreSQL runs in a throwaway cluster (newsspider.db.pgcluster). Prints figures;
-asserts nothing about time.
+source line) that the loader must link. PostgreSQL runs in a throwaway cluster
+(newsspider.db.pgcluster). Prints figures; asserts nothing about time.
 """
 
 from __future__ import annotations
