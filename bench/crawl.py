@@ -51,7 +51,8 @@ class Crawl:
     pages: int
     items: int
     seconds: float  # Scrapy's elapsed_time_seconds
-    cpu_seconds: float  # the crawl process from "Spider opened" to its exit
+    cpu_seconds: float  # the crawl process from "Spider opened" to its exit, its workers included
+    worker_cpu_seconds: float  # its extraction processes (start-up included)
     server_cpu_seconds: float
 
     @property
@@ -87,6 +88,7 @@ def crawl(kind: str, origin: str, server_pid: int) -> Crawl:
         with log.open("w") as stderr:
             process = subprocess.Popen(command, cwd=tmp, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
             startup_cpu = _cpu_at_spider_opened(process.pid, log)
+            worker_cpu = _children_cpu_at_exit(process.pid)
             _, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)
         server_cpu = _cpu_seconds(server_pid) - server_before
@@ -100,6 +102,7 @@ def crawl(kind: str, origin: str, server_pid: int) -> Crawl:
         items=int(stats.get("item_scraped_count", 0)),
         seconds=stats["elapsed_time_seconds"],
         cpu_seconds=usage.ru_utime + usage.ru_stime - startup_cpu,
+        worker_cpu_seconds=worker_cpu,
         server_cpu_seconds=server_cpu,
     )
 
@@ -111,6 +114,14 @@ def _cpu_at_spider_opened(pid: int, log: Path) -> float:
             return _cpu_seconds(pid)
         time.sleep(0.02)
     return 0.0
+
+
+def _children_cpu_at_exit(pid: int) -> float:
+    """Wait until process ``pid`` exits; return the CPU seconds of the children it reaped (its
+    extraction processes), read from /proc before the process itself is reaped."""
+    while (fields := _proc_stat(pid))[0] != "Z":
+        time.sleep(0.02)
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
 
 
 def _stats_dump(log: str) -> str:
@@ -161,8 +172,9 @@ def main() -> None:
           f" {args.rounds} round(s), best shown:")  # fmt: skip
     best = {kind: max(crawls, key=lambda c: c.pages_per_second) for kind, crawls in results.items()}
     for kind, c in best.items():
+        workers = f" ({c.worker_cpu_seconds * 1000 / c.pages:.2f} in workers)" if c.worker_cpu_seconds else ""
         print(f"  {kind:8s} {c.pages:6,} pages {c.items:6,} items in {c.seconds:6.1f} s:"
-              f" {c.pages_per_second:6.1f} pages/s, {c.cpu_ms_per_page:5.2f} CPU ms/page;"
+              f" {c.pages_per_second:6.1f} pages/s, {c.cpu_ms_per_page:5.2f} CPU ms/page{workers};"
               f" server busy {c.server_cpu_seconds / c.seconds:4.0%} of a core")  # fmt: skip
     for kind in ("portal", "portal+1"):
         ratio = best[kind].pages_per_second / best["no-op"].pages_per_second

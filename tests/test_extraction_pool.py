@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 import signal
-from collections.abc import Iterator
 from dataclasses import asdict
+from pathlib import Path
+from typing import Any
 
 import pytest
 from gold import VARIANTS, article_file, gold_records
@@ -17,7 +17,7 @@ from scrapy.utils.test import get_crawler
 from test_encoding import cp1258_bytes
 
 from newsspider.extraction import NotAnArticle, PageContext, extract
-from newsspider.extraction_pool import ExtractionPool, extraction_processes
+from newsspider.extraction_pool import ExtractionFailed, ExtractionPool, extraction_processes
 from newsspider.items import Article
 from newsspider.pipelines.clean import CleanPipeline
 from newsspider.pipelines.normalize import NormalizePipeline
@@ -27,15 +27,18 @@ from newsspider.spiders.portal import PortalSpider
 CONTEXT = PageContext(site="demo", family="nukeviet")
 
 
-@pytest.fixture(scope="module")
-def pool() -> Iterator[ExtractionPool]:
-    extraction = ExtractionPool(2)
-    yield extraction
-    extraction.close()
+def _extract_all(pages: list[tuple[bytes, str]], *, processes: int = 2, encoding: str = "utf-8") -> list[Any]:
+    """Return the article (or the exception) each page gives in a pool of worker processes."""
 
+    async def scenario() -> list[Any]:
+        pool = ExtractionPool(processes)
+        try:
+            jobs = (pool.article(body, url, encoding, CONTEXT) for body, url in pages)
+            return await asyncio.gather(*jobs, return_exceptions=True)
+        finally:
+            await pool.close()
 
-def _run(pool: ExtractionPool, body: bytes, url: str, encoding: str = "utf-8") -> Article:
-    return asyncio.run(pool.article(body, url, encoding, CONTEXT))
+    return asyncio.run(scenario())
 
 
 def _comparable(record: dict) -> dict:
@@ -44,48 +47,93 @@ def _comparable(record: dict) -> dict:
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_every_article_page_gives_the_in_process_record(pool: ExtractionPool, variant: str) -> None:
+def test_every_article_page_gives_the_in_process_record(variant: str) -> None:
     pages = [gold for gold in gold_records(variant) if gold["visible"]]
     assert len(pages) == 30
-    for gold in pages:
-        body = article_file(variant, gold).read_bytes()
-        finished = _run(pool, body, gold["url"])
+    bodies = [article_file(variant, gold).read_bytes() for gold in pages]
+    finished = _extract_all([(body, gold["url"]) for body, gold in zip(bodies, pages, strict=True)])
+    for gold, body, article in zip(pages, bodies, finished, strict=True):
+        assert isinstance(article, Article), article
         in_process = extract(body.decode("utf-8"), gold["url"], site="demo", family="nukeviet")
-        assert _comparable(asdict(finished)) == _comparable(in_process), gold["id"]
-        assert finished.encoding_detected == "utf-8"
-        assert validation_errors(asdict(finished)) == []
+        assert _comparable(asdict(article)) == _comparable(in_process), gold["id"]
+        assert article.encoding_detected == "utf-8"
+        assert validation_errors(asdict(article)) == []
 
 
-def test_a_page_in_another_encoding_is_read_in_it(pool: ExtractionPool) -> None:
+def test_a_page_in_another_encoding_is_read_in_it() -> None:
     """A windows-1258 page declared as UTF-8 (a common misconfiguration) is still read right."""
     gold = next(gold for gold in gold_records("egov-short") if gold["visible"])
     html = article_file("egov-short", gold).read_text(encoding="utf-8")
-    finished = _run(pool, cp1258_bytes(html), gold["url"], encoding="utf-8")
+    (finished,) = _extract_all([(cp1258_bytes(html), gold["url"])], processes=1)
     assert finished.encoding_detected == "cp1258"
     assert finished.title == extract(html, gold["url"], site="demo", family="nukeviet")["title"]
 
 
-def test_not_an_article_comes_back_as_such(pool: ExtractionPool) -> None:
+def test_not_an_article_comes_back_as_such() -> None:
     listing = b"<html><body><ul><li><a href='/a-1.html'>Tin</a></li></ul></body></html>"
-    with pytest.raises(NotAnArticle):
-        _run(pool, listing, "http://127.0.0.1/tin-tuc/")
+    (answer,) = _extract_all([(listing, "http://127.0.0.1/tin-tuc/")], processes=1)
+    assert isinstance(answer, NotAnArticle)
 
 
-def test_a_killed_worker_is_replaced_and_its_page_tried_again() -> None:
+def test_a_killed_worker_is_replaced_and_its_pages_tried_again() -> None:
+    """Pages a worker held when it was killed come back from its replacement; none is lost."""
+    golds = [gold for gold in gold_records("egov-short") if gold["visible"]][:8]
+    pages = [(article_file("egov-short", gold).read_bytes(), gold["url"]) for gold in golds]
+
+    async def scenario() -> tuple[list[Article], int, list[int]]:
+        pool = ExtractionPool(1)
+        try:
+            await pool.article(*pages[0], "utf-8", CONTEXT)  # the worker is running
+            (pid,) = pool.pids
+            held = [asyncio.ensure_future(pool.article(body, url, "utf-8", CONTEXT)) for body, url in pages]
+            os.kill(pid, signal.SIGKILL)
+            articles = await asyncio.gather(*held)
+            return articles, pool.restarts, pool.pids
+        finally:
+            await pool.close()
+
+    articles, restarts, pids = asyncio.run(scenario())
+    assert [article.native_id for article in articles] == [str(gold["id"]) for gold in golds]
+    assert restarts == 1 and len(pids) == 1
+
+
+def test_a_page_that_kills_its_worker_twice_fails_alone() -> None:
     gold = next(gold for gold in gold_records("egov-short") if gold["visible"])
-    body = article_file("egov-short", gold).read_bytes()
-    others = set(multiprocessing.active_children())  # the module's pool
-    pool = ExtractionPool(1)
-    try:
-        assert _run(pool, body, gold["url"]).native_id == str(gold["id"])
-        (worker,) = set(multiprocessing.active_children()) - others
-        os.kill(worker.pid, signal.SIGKILL)
-        worker.join()
-        assert _run(pool, body, gold["url"]).native_id == str(gold["id"])
-        assert pool.restarts == 1
-    finally:
-        pool.close()
-    assert set(multiprocessing.active_children()) == others  # closing stopped its worker
+    page = (article_file("egov-short", gold).read_bytes(), gold["url"])
+
+    async def scenario() -> tuple[BaseException | None, Article, int]:
+        pool = ExtractionPool(1)
+        try:
+            await pool.article(*page, "utf-8", CONTEXT)
+            held = asyncio.ensure_future(pool.article(*page, "utf-8", CONTEXT))
+            (first,) = pool.pids
+            os.kill(first, signal.SIGKILL)
+            while pool.pids in ([], [first]):  # until its replacement holds the page (it is importing)
+                await asyncio.sleep(0.005)
+            (second,) = pool.pids
+            os.kill(second, signal.SIGKILL)
+            failure = await asyncio.gather(held, return_exceptions=True)
+            after = await pool.article(*page, "utf-8", CONTEXT)  # the crawl goes on
+            return failure[0], after, pool.restarts
+        finally:
+            await pool.close()
+
+    failure, after, restarts = asyncio.run(scenario())
+    assert isinstance(failure, ExtractionFailed) and "killed an extraction process twice" in str(failure)
+    assert after.native_id == str(gold["id"]) and restarts == 2
+
+
+def test_closing_stops_the_workers() -> None:
+    async def scenario() -> list[int]:
+        pool = ExtractionPool(2)
+        gold = next(gold for gold in gold_records("egov-short") if gold["visible"])
+        await pool.article(article_file("egov-short", gold).read_bytes(), gold["url"], "utf-8", CONTEXT)
+        pids = pool.pids
+        await pool.close()
+        return pids
+
+    pids = asyncio.run(scenario())
+    assert len(pids) == 2 and not [pid for pid in pids if Path(f"/proc/{pid}").exists()]
 
 
 @pytest.mark.parametrize(("value", "count"), [(None, 0), ("0", 0), ("2", 2), (3, 3)])

@@ -144,6 +144,7 @@ class PortalSpider(scrapy.Spider):
             spider.logger.info(
                 "article pages are parsed, cleaned and normalized in %d other process(es)", processes
             )
+            crawler.signals.connect(spider._stop_extraction, signal=signals.spider_closed)
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider._on_robots_sitemaps, signal=robots_sitemaps_found)
         return spider
@@ -325,10 +326,12 @@ class PortalSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         assert self.crawler.stats is not None
-        if self.extraction is not None:
-            self.extraction.close()
-            self.crawler.stats.set_value("newsspider/extraction_restarts", self.extraction.restarts)
         self.crawler.stats.set_value("newsspider/skipped_known", len(self._skipped - self._requested))
+
+    async def _stop_extraction(self) -> None:
+        assert self.extraction is not None and self.crawler.stats is not None
+        await self.extraction.close()
+        self.crawler.stats.set_value("newsspider/extraction_restarts", self.extraction.restarts)
 
     def _on_idle(self) -> None:
         """Nothing left to do but listing pages waiting for article dates: walk on from them."""

@@ -40,6 +40,11 @@ def crawled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     return variant, server.origin, workdir / "articles.jsonl", requests, result.stderr
 
 
+def test_extraction_processes_stop_when_the_crawl_ends(crawled, request: pytest.FixtureRequest) -> None:
+    stopped = "'newsspider/extraction_restarts': 0" in crawled[4]  # set once the workers have exited
+    assert stopped == bool(request.node.callspec.params["crawled"][1])
+
+
 def test_every_visible_article_exported_exactly_once(crawled) -> None:
     variant, _, feed, _, _ = crawled
     ids = [int(record["native_id"]) for record in read_jsonl(feed)]
