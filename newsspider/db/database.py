@@ -56,7 +56,9 @@ class Database:
             path = _sqlite_path(url)
             if path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self.conn = sqlite3.connect(path, isolation_level=None, timeout=60)
+            # A loader's writer thread uses the connection while the thread that opened it reads
+            # the next lines; the two never use it at the same time.
+            self.conn = sqlite3.connect(path, isolation_level=None, timeout=60, check_same_thread=False)
             for pragma in _SQLITE_PRAGMAS:
                 self.conn.execute(f"PRAGMA {pragma}")
         elif url.startswith(("postgresql:", "postgres:")):

@@ -42,6 +42,9 @@ def _lines(path: str) -> Iterator[tuple[int, bytes]]:
     """Yield (number, bytes) of the non-blank lines (blank as ``str.strip()`` sees it)."""
     with open(path, "rb") as handle:
         for number, line in enumerate(handle, 1):
+            if line.startswith(b"{"):  # a record, surely not blank: no copy of the line to strip it
+                yield number, line
+                continue
             stripped = line.strip()
             if stripped and (
                 stripped[0] not in _NOT_ASCII_SPACE

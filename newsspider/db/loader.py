@@ -12,6 +12,8 @@ from __future__ import annotations
 import gc
 import json
 import multiprocessing
+import queue
+import threading
 from collections import deque
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -122,15 +124,25 @@ class Loader:
         self.stats = LoadStats()
         self._batch: list[dict[str, Any]] = []
         self._errors: list[tuple[str, int, str]] = []
-        # With workers, a full batch's features are computed in other processes while this one
-        # writes the batch before it: batches still go in order, one transaction each.
+        # With workers, a full batch's features are computed in other processes while a writer
+        # thread writes the batch before it and this thread reads and checks the next one:
+        # batches still go in order, one transaction each. The database's C code (SQLite's
+        # writes, libpq) runs without the GIL, so the loader's process can use more than one core.
         self._pool: ProcessPoolExecutor | None = None
         self._pending: deque[_Pending] = deque()
+        self._handoff: queue.Queue[tuple[list[dict[str, Any]], list[tuple[str, int, str]]] | None]
+        self._handoff = queue.Queue(maxsize=1)
+        self._writer: threading.Thread | None = None
+        self._failure: BaseException | None = None
+        self._discard = False
         if workers > 0 and "fork" in multiprocessing.get_all_start_methods():
             # fork: a spawned worker would import the caller's __main__ again. The children
             # never touch the inherited connection and leave by os._exit, which closes nothing.
             self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
             self._chunks = workers * 2
+            # The pool forks every worker at its first task: now, before the writer thread exists,
+            # as a fork copies only the forking thread and any lock another one holds stays held.
+            self._pool.submit(int).result()
         self._check_signature_version()
         with db.transaction():
             rows = db.execute(
@@ -148,9 +160,7 @@ class Loader:
             if self._pool is None:
                 self.flush()
             else:
-                self._queue()
-                while len(self._pending) > 1:  # the one queued now is computed meanwhile
-                    self._write_pending(self._pending.popleft())
+                self._hand_off()
 
     def bad_line(self, file: str, line: int, reason: str) -> None:
         """Record a line that could not be loaded (written to ``load_errors`` with the next batch)."""
@@ -161,24 +171,70 @@ class Loader:
     def flush(self) -> None:
         """Write the queued records and errors, each batch in one transaction."""
         if self._pool is not None:
-            self._queue()
-        else:
-            self._pending.append(_Pending(self._batch, self._errors, {}))
-            self._batch, self._errors = [], []
+            self._hand_off()
+            self._stop_writer()
+            return
+        self._pending.append(_Pending(self._batch, self._errors, {}))
+        self._batch, self._errors = [], []
         while self._pending:
             self._write_pending(self._pending.popleft())
 
     def close(self) -> None:
-        """Stop the worker processes (``finish`` does, too)."""
-        pool, self._pool = self._pool, None
-        self._pending.clear()
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        """Stop the writer thread and the worker processes, writing nothing more (``finish`` does, too)."""
+        self._discard = True
+        try:
+            self._stop_writer()
+        finally:
+            self._discard = False
+            pool, self._pool = self._pool, None
+            self._pending.clear()
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
 
-    def _queue(self) -> None:
-        """Queue the buffered batch, its records' features already being computed by the workers."""
+    def _hand_off(self) -> None:
+        """Give the buffered batch to the writer thread; wait while it has one not started yet."""
         batch, errors = self._batch, self._errors
         self._batch, self._errors = [], []
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._write_batches, name="newsspider-writer", daemon=True)
+            self._writer.start()
+        self._handoff.put((batch, errors))
+        if self._failure is not None:
+            raise self._failure
+
+    def _stop_writer(self) -> None:
+        """Let the writer thread write what it holds (unless closing) and end; raise what it raised."""
+        writer, self._writer = self._writer, None
+        if writer is None:
+            return
+        self._handoff.put(None)
+        writer.join()
+        failure, self._failure = self._failure, None
+        if failure is not None and not self._discard:
+            raise failure
+
+    def _write_batches(self) -> None:
+        """The writer thread: send each batch handed off to the workers, then write the one before it.
+
+        After a failure it only takes what is handed off (so the reading thread never waits for
+        it forever) until told to end; the reading thread raises the failure.
+        """
+        finished = False
+        while not finished:
+            item = self._handoff.get()
+            finished = item is None
+            if self._failure is not None or self._discard:
+                continue
+            try:
+                if item is not None:
+                    self._queue(*item)
+                while len(self._pending) > (0 if finished else 1):  # the one queued now is computed meanwhile
+                    self._write_pending(self._pending.popleft())
+            except BaseException as error:  # noqa: BLE001 - handed to the reading thread
+                self._failure = error
+
+    def _queue(self, batch: list[dict[str, Any]], errors: list[tuple[str, int, str]]) -> None:
+        """Queue a batch, its records' features already being computed by the workers."""
         assert self._pool is not None
         # Only texts the database does not hold yet need features: this read is a guess (the
         # batch is decided later, in its transaction), and what it misses is computed there.
@@ -219,13 +275,23 @@ class Loader:
                 gc.enable()
 
     def finish(self, status: str | None = None) -> LoadStats:
-        """Write what is queued and close the run in the load log; return the totals."""
+        """Write what is queued and close the run in the load log; return the totals.
+
+        A batch that fails to write marks the run ``failed`` (the batches before it stay) and
+        its error is raised.
+        """
         try:
             if status is None:
                 self.flush()
                 status = "bad lines" if self.stats.bad else "ok"
-        finally:
+        except BaseException:
             self.close()
+            self._end_run("failed")
+            raise
+        self.close()
+        return self._end_run(status)
+
+    def _end_run(self, status: str) -> LoadStats:
         s = self.stats
         with self.db.transaction():
             self.db.execute(
@@ -296,12 +362,9 @@ class Loader:
                 self.stats.unchanged += 1
                 continue
             new_text = before is None or before.content_hash != record["content_hash"]
-            node = (
-                before.node
-                if before
-                else Node(record["id"], _time(record["published_at"]), Features("", b""))
-            )
-            node.published = _time(record["published_at"])
+            published = _time(record["published_at"])
+            node = before.node if before else Node(record["id"], published, Features("", b""))
+            node.published = published
             if new_text:
                 done = computed.get(position)
                 node.features = (
@@ -451,15 +514,24 @@ def _time(value: Any) -> datetime:
     return parsed
 
 
-def _row(record: dict[str, Any], node: Node) -> tuple[Any, ...]:
+def _row(record: dict[str, Any], node: Node) -> list[Any]:
     """Return the article's column values (record fields, then derived ones), in column order."""
-    values: list[Any] = []
-    for name in FIELDS:
-        value = record.get(name)
-        if name in JSON_FIELDS and (value is not None or name != "rating"):
-            value = "[]" if value is None or value == [] else _to_json(value)
-        values.append(value)
-    return (*values, node.features.match_hash, node.features.minhash, node.duplicate_of, node.similarity)
+    values = list(map(record.get, FIELDS))
+    for index, nullable in _JSON_COLUMNS:
+        value = values[index]
+        if value is None:
+            if not nullable:
+                values[index] = "[]"
+        elif value == []:
+            values[index] = "[]"
+        else:
+            values[index] = _to_json(value)
+    values += (node.features.match_hash, node.features.minhash, node.duplicate_of, node.similarity)
+    return values
+
+
+# (position, whether SQL NULL stands for a null value): rating is NULL when null, lists are [].
+_JSON_COLUMNS = tuple((i, name == "rating") for i, name in enumerate(FIELDS) if name in JSON_FIELDS)
 
 
 def _to_json(value: Any) -> str:

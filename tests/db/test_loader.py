@@ -7,6 +7,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -230,6 +231,32 @@ def test_worker_processes_change_nothing(db: Database, real_records: Records, tm
             assert _rows(db, query) == _rows(reference, query)
         again = load_files(db, [str(feed)], batch_size=7, workers=2)
         assert again.unchanged == inline.inserted + inline.updated + inline.unchanged
+
+
+def test_a_batch_the_database_refuses_fails_the_load(
+    db: Database, real_records: Records, tmp_path: Path
+) -> None:
+    """The writer thread's failure ends the load: the batches before it stay, the run is marked failed."""
+    refused = real_records[20]["id"]
+    if db.dialect == "sqlite":
+        db.execute(
+            f"CREATE TRIGGER refuse BEFORE INSERT ON articles WHEN NEW.id = '{refused}' "
+            "BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END"
+        )
+    else:
+        db.execute(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'refused by a trigger'; END $$"
+        )
+        db.execute(
+            f"CREATE TRIGGER refuse BEFORE INSERT ON articles FOR EACH ROW WHEN (NEW.id = '{refused}') "
+            "EXECUTE FUNCTION refuse()"
+        )
+    feed = write_jsonl(tmp_path / "feed.jsonl", real_records)
+    with pytest.raises(Exception, match="refused by a trigger"):
+        load_files(db, [str(feed)], batch_size=5, workers=1)
+    assert db.execute("SELECT status FROM load_runs") == [("failed",)]
+    assert db.execute("SELECT count(*) FROM articles") == [(20,)]
 
 
 _ODD_VALUES = [None, "", "x", 0, -1, 2**63, True, 1.5, [], ["a"], {}, {"score": 1}, "2019-12-12T17:05:00",
