@@ -1,4 +1,5 @@
-"""Where records go: the default feed path, unbuffered feed files, and the rejects file.
+"""Where records go: the default feed path, unbuffered feed files, the JSON Lines exporter, and
+the rejects file.
 
 The default feed, ``output/<site>/<run timestamp>.jsonl``, is filled from the spider's ``site``
 and ``run_ts`` attributes; the spider adds it only when ``FEEDS`` is empty, so ``-O file.jsonl``
@@ -7,18 +8,24 @@ replaces it as in any Scrapy project. Rejects follow whichever feed is in force.
 
 from __future__ import annotations
 
+import codecs
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
+import orjson
 from scrapy import Spider
+from scrapy.exporters import JsonLinesItemExporter
 from scrapy.extensions.feedexport import FileFeedStorage
 from scrapy.settings import BaseSettings
+
+from newsspider.items import Article, record_of
 
 __all__ = [
     "DEFAULT_FEED_OPTIONS",
     "DEFAULT_FEED_URI",
+    "JsonLinesExporter",
     "UnbufferedFileFeedStorage",
     "local_feeds",
     "rejects_path",
@@ -42,6 +49,32 @@ class UnbufferedFileFeedStorage(FileFeedStorage):
         path = Path(self.path)
         path.parent.mkdir(parents=True, exist_ok=True)
         return path.open(self.write_mode, buffering=0)
+
+
+class JsonLinesExporter(JsonLinesItemExporter):
+    """Scrapy's JSON Lines exporter, writing articles with orjson.
+
+    An article is plain JSON types already, so Scrapy's field-by-field serialization and the
+    standard library's encoder were a fifth of a millisecond per article in the crawl process;
+    orjson writes the same object (compact, UTF-8, no \\u escapes) in a few microseconds. Any
+    other item, or a feed with options that change the output (``fields``, ``indent``, another
+    encoding), goes through Scrapy's exporter unchanged.
+    """
+
+    def __init__(self, file: Any, **kwargs: Any) -> None:
+        super().__init__(file, **kwargs)
+        self._plain = (
+            self.fields_to_export is None
+            and self.indent is None
+            and codecs.lookup(self.encoding or "ascii").name == "utf-8"
+            and self._kwargs == {"ensure_ascii": False}
+        )
+
+    def export_item(self, item: Any) -> None:
+        if self._plain and isinstance(item, Article):
+            self.file.write(orjson.dumps(record_of(item), option=orjson.OPT_APPEND_NEWLINE))
+        else:
+            super().export_item(item)
 
 
 def run_timestamp(moment: datetime | None = None) -> str:

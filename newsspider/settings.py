@@ -66,6 +66,11 @@ DATABASE_URL = None
 # writes output/<site>/<run timestamp>.jsonl; `-O file.jsonl` replaces that, and rejects go
 # beside whichever feed is in force.
 FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORTERS = {  # Scrapy's, with articles written by orjson (newsspider.feeds.JsonLinesExporter)
+    "jsonlines": "newsspider.feeds.JsonLinesExporter",
+    "jsonl": "newsspider.feeds.JsonLinesExporter",
+    "jl": "newsspider.feeds.JsonLinesExporter",
+}
 FEED_STORAGES = {
     "": "newsspider.feeds.UnbufferedFileFeedStorage",
     "file": "newsspider.feeds.UnbufferedFileFeedStorage",
