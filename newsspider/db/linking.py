@@ -16,8 +16,7 @@ from functools import cached_property
 from newsspider.db.matchkey import (
     codes_hash,
     jaccard_and_containment,
-    key_codes,
-    record_text,
+    record_codes,
     shingle_hashes,
 )
 from newsspider.db.signature import buckets, estimate, signatures
@@ -79,7 +78,7 @@ def features_of_texts(texts: list[Texts]) -> list[Computed]:
     Runs in the loader's worker processes, or in the loader for what they did not cover; what
     comes back is bytes and ints, cheap to pickle. One rensa call signs all the texts.
     """
-    keys = [key_codes(record_text(title, summary, body_text)) for title, summary, body_text in texts]
+    keys = [record_codes(title, summary, body_text) for title, summary, body_text in texts]
     hashes = [shingle_hashes(key) for key in keys]
     return [
         (codes_hash(key), minhash, grams, buckets(minhash))

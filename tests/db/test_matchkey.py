@@ -18,6 +18,7 @@ from newsspider.db.matchkey import (
     key_codes,
     key_words,
     match_key,
+    record_codes,
     record_text,
     shingle_hashes,
     strip_attribution,
@@ -136,3 +137,23 @@ def test_real_keys_equal_the_reference(real_records: list[dict[str, Any]]) -> No
         assert list(memoryview(computed[2]).cast("Q")) == _reference_shingles(codes)
         one = features(title, summary, body_text)  # alone, or in a batch: the same
         assert (one.match_hash, one.minhash, one.buckets) == (computed[0], computed[1], computed[3])
+
+
+# Pieces of article text, the odd ones included: attribution, entities, NFD, zero-width and eth
+# characters, odd spaces and line boundaries.
+_PIECES = [
+    "Sáng", "hoà", "THUỶ", "khoẻ.", " ", " ", "\n", "\n\n", "\t", "\u00a0", "\u3000", "\u200b", "Ð", "ð",
+    "(BGĐT) - ", "(Cổng TTĐT Bắc Giang) – ", "BẮC GIANG - ", "Nguồn tin: baobacgiang.vn", "Theo TTXVN",
+    "Ảnh: Minh Hà", unicodedata.normalize("NFD", "Nguồn tin: Hòa"), "&amp;", "&nbsp;", "&", "R&D", "\r\n",
+    "\u2028", "\x1c", "\x85", "5°C", "“quý”", "o\u0300", "\u00ad", "-",
+]  # fmt: skip
+_ARTICLE_TEXT = st.lists(st.sampled_from(_PIECES), max_size=30).map("".join)
+
+
+@given(st.none() | _ARTICLE_TEXT, st.none() | _ARTICLE_TEXT, st.none() | _ARTICLE_TEXT)
+@settings(max_examples=500, deadline=None)
+def test_record_codes_equal_the_key_of_the_record_text(
+    title: str | None, summary: str | None, body_text: str | None
+) -> None:
+    """The short way (a few lines normalised, tokens one by one) gives the key of the whole text."""
+    assert record_codes(title, summary, body_text) == key_codes(record_text(title, summary, body_text))
