@@ -110,7 +110,10 @@ class Database:
         if not values:
             return []
         if self.dialect == "postgresql":
-            return self.execute(statement.replace("IN (?)", f"= ANY(?::{array_type})"), (list(values),))
+            # Integers go as one array literal: psycopg adapts a list item by item in Python
+            # (~1.4 us an integer; a batch looks up ~10,000 buckets).
+            array: Any = "{" + ",".join(map(str, values)) + "}" if array_type == "bigint[]" else list(values)
+            return self.execute(statement.replace("IN (?)", f"= ANY(?::{array_type})"), (array,))
         rows: list[tuple[Any, ...]] = []
         for start in range(0, len(values), _SQLITE_MAX_PARAMS):
             chunk = values[start : start + _SQLITE_MAX_PARAMS]
