@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
 import sys
 import tempfile
@@ -129,6 +130,8 @@ def run(url: str, feed: Path, count: int, workers: int | None) -> None:
           f"checks {spent['link'] * per:.0f} us in the loader)")  # fmt: skip
     print(f"{name}: loading the same file again: {second:.1f} s = {count / second:,.0f} records/s "
           f"({again.unchanged} unchanged)")  # fmt: skip
+    # The figures are wall-clock times: other work on the machine's cores lowers them.
+    print(f"{name}: load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min)")
 
 
 def main() -> None:

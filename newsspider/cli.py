@@ -46,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     load.add_argument("--db", default=os.environ.get("DATABASE_URL") or "sqlite:///output/articles.db",
                       help="sqlite:///PATH or postgresql://… (default: $DATABASE_URL, else "
                            "sqlite:///output/articles.db)")  # fmt: skip
-    load.add_argument("--batch-size", type=int, default=1000, help="records per transaction (default 1000)")
+    load.add_argument("--batch-size", type=int, default=2500, help="records per transaction (default 2500)")
     load.set_defaults(run=_load)
 
     check = commands.add_parser("check-site", help="crawl a few article pages; show what each field yields")
