@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -97,23 +98,40 @@ def features_cost(feed: Path, sample: int = 2000) -> float:
     return (time.process_time() - start) / len(texts)
 
 
+def _own_cpu() -> tuple[float, float]:
+    """Return the CPU seconds of this process (all its threads) and of its ended children."""
+    mine, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return mine.ru_utime + mine.ru_stime, children.ru_utime + children.ru_stime
+
+
+def _server_cpu(pid: int | None) -> float:
+    """Return the CPU seconds of the PostgreSQL backend ``pid`` (Linux /proc; 0 without one)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run(url: str, feed: Path, count: int, workers: int | None) -> None:
     spent = {"link": 0.0}
     real_link = Loader._link
 
     def timed_link(self: Loader, *args: Any) -> Any:
-        start = time.perf_counter()
+        start = time.thread_time()  # CPU of the thread that links, not the time it waits for the GIL
         try:
             return real_link(self, *args)
         finally:  # candidates, their exact shingles when close, the links
-            spent["link"] += time.perf_counter() - start
+            spent["link"] += time.thread_time() - start
 
-    Loader._link = timed_link  # type: ignore[method-assign]
+    Loader._link = timed_link  # type: ignore[method-assign,assignment]
     try:
         with connect(url) as db:
+            server = db.execute("SELECT pg_backend_pid()")[0][0] if db.dialect == "postgresql" else None
+            before = (*_own_cpu(), _server_cpu(server))
             start = time.perf_counter()
             stats = load_files(db, [str(feed)], workers=workers)
             first = time.perf_counter() - start
+            cpu = [after - was for after, was in zip((*_own_cpu(), _server_cpu(server)), before, strict=True)]
             start = time.perf_counter()
             again = load_files(db, [str(feed)], workers=workers)
             second = time.perf_counter() - start
@@ -124,6 +142,9 @@ def run(url: str, feed: Path, count: int, workers: int | None) -> None:
     per = 1e6 / count
     print(f"{name}: {count} records loaded in {first:.1f} s = {count / first:,.0f} records/s "
           f"({stats.inserted} new, {links} linked as copies, {stats.bad} bad)")  # fmt: skip
+    backend = f", server backend {cpu[2] * per:.0f} us" if name.startswith("postgres") else ""
+    print(f"{name}: CPU per record: loader process {cpu[0] * per:.0f} us, worker processes "
+          f"{cpu[1] * per:.0f} us{backend}; all {sum(cpu) * per:.0f} us")  # fmt: skip
     keys = features_cost(feed) * count
     print(f"{name}: linking {(keys + spent['link']) * per:.0f} us/record (match key + MinHash "
           f"{keys * per:.0f} us of CPU, in the worker processes when there are any; candidates + "
