@@ -16,6 +16,18 @@ import redis
 from crawling import FAST, REPO
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+_WORKERS: list[subprocess.Popen[str]] = []  # started by the running test
+
+
+@pytest.fixture(autouse=True)
+def _no_worker_outlives_its_test() -> Iterator[None]:
+    """Kill the workers a failed test left running (they would poll Redis, and skew what follows)."""
+    yield
+    while _WORKERS:
+        worker = _WORKERS.pop()
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
 
 
 def _free_port() -> int:
@@ -83,8 +95,11 @@ def start_worker(cwd: Path, redis_url: str, name: str, *settings: str) -> subpro
     args = [arg for key, value in fleet.items() for arg in ("-s", f"{key}={value}")]
     command = [sys.executable, "-m", "scrapy", "crawl", "portal", *args, *FAST, *settings]
     log = (cwd / f"{name}.log").open("w")
-    env = worker_env()
-    return subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    worker = subprocess.Popen(
+        command, cwd=cwd, env=worker_env(), stdout=log, stderr=subprocess.STDOUT, text=True
+    )
+    _WORKERS.append(worker)
+    return worker
 
 
 def wait_all(workers: list[subprocess.Popen[str]], timeout: float = 120) -> list[int]:
