@@ -57,15 +57,14 @@ class JsonLinesExporter(JsonLinesItemExporter):
     An article is plain JSON types already, so Scrapy's field-by-field serialization and the
     standard library's encoder were a fifth of a millisecond per article in the crawl process;
     orjson writes the same object (compact, UTF-8, no \\u escapes) in a few microseconds. Any
-    other item, or a feed with options that change the output (``fields``, ``indent``, another
-    encoding), goes through Scrapy's exporter unchanged.
+    other item, or a feed with options that change the output (``fields``, another encoding,
+    encoder arguments), goes through Scrapy's exporter unchanged.
     """
 
     def __init__(self, file: Any, **kwargs: Any) -> None:
         super().__init__(file, **kwargs)
-        self._plain = (
+        self._plain = (  # ``indent`` does not apply to JSON Lines
             self.fields_to_export is None
-            and self.indent is None
             and codecs.lookup(self.encoding or "ascii").name == "utf-8"
             and self._kwargs == {"ensure_ascii": False}
         )
