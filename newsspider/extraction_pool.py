@@ -15,8 +15,10 @@ A worker is ``python -m newsspider.extraction_pool`` talking length-prefixed pic
 stdin and stdout, read and written by the crawl's event loop (asyncio streams). That costs the
 crawl process ~0.1 ms per page; ``concurrent.futures`` costs ~0.3 ms in the GIL hand-offs of its
 two helper threads, a tenth of what Scrapy itself spends on a page. A worker that dies (killed,
-out of memory, a crash in a C library) is replaced, and the pages it held are tried once more;
-a page that kills a worker twice fails alone, as a spider error, and the crawl goes on.
+out of memory, a crash in a C library) or holds a page longer than ``PAGE_TIMEOUT`` (a page that
+sends lxml or a regex into a near-endless loop) is killed and replaced, and the pages it held are
+tried once more; a page that takes two workers down is left out, with its reason in the crawl's
+failures file, and the crawl goes on.
 """
 
 from __future__ import annotations
@@ -46,10 +48,11 @@ logger = getLogger(__name__)
 _LENGTH = struct.Struct("<Q")
 _PIPE_SIZE = 1 << 20  # Linux's default fs.pipe-max-size
 _ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+PAGE_TIMEOUT = 60.0  # seconds a page may spend in a worker, its wait behind the pages before it included
 
 
 class ExtractionFailed(RuntimeError):
-    """A page could not be extracted: it killed a worker twice, or raised what cannot be pickled."""
+    """A page could not be extracted: it took two workers down, or raised what cannot be pickled."""
 
 
 class _WorkerDied(Exception):
@@ -73,8 +76,8 @@ def extraction_processes(settings: BaseSettings) -> int:
 class ExtractionPool:
     """Worker processes that turn article pages into finished records, started when first needed."""
 
-    def __init__(self, processes: int) -> None:
-        self.processes = processes
+    def __init__(self, processes: int, *, page_timeout: float = PAGE_TIMEOUT) -> None:
+        self.processes, self.page_timeout = processes, page_timeout
         self.restarts = 0  # workers started again after one died
         self._workers: list[_Worker] = []
         self._starting = asyncio.Lock()  # pages arriving together start the workers once
@@ -85,10 +88,10 @@ class ExtractionPool:
         for attempt in (1, 2):
             worker = await self._least_busy()
             try:
-                return await worker.run(job)
+                return await worker.run(job, self.page_timeout)
             except _WorkerDied:
-                logger.error("an extraction process died reading %s (attempt %d of 2)", url, attempt)
-        raise ExtractionFailed(f"{url} killed an extraction process twice; left out")
+                logger.error("an extraction process died holding %s (attempt %d of 2)", url, attempt)
+        raise ExtractionFailed(f"{url} took two extraction processes down; left out")
 
     @property
     def pids(self) -> list[int]:
@@ -98,7 +101,7 @@ class ExtractionPool:
     async def close(self) -> None:
         """Stop the workers: each leaves when its stdin closes, after the pages it holds."""
         workers, self._workers = self._workers, []
-        await asyncio.gather(*(worker.stop() for worker in workers))
+        await asyncio.gather(*(worker.stop(self.page_timeout) for worker in workers))
 
     async def _least_busy(self) -> _Worker:
         """Return the worker with the fewest pages, replacing dead workers and starting missing ones."""
@@ -128,7 +131,7 @@ class _Worker:
         )
         return cls(process)
 
-    async def run(self, job: bytes) -> Article:
+    async def run(self, job: bytes, timeout: float) -> Article:
         if not self.alive:
             raise _WorkerDied
         assert self.process.stdin is not None
@@ -137,13 +140,26 @@ class _Worker:
         self.process.stdin.write(_LENGTH.pack(len(job)) + job)
         with contextlib.suppress(ConnectionError):  # it died: the reader fails every page it held
             await self.process.stdin.drain()  # waits only while the worker is behind
-        return await answer
+        try:
+            return await asyncio.wait_for(asyncio.shield(answer), timeout)
+        except TimeoutError:
+            logger.error("an extraction process held a page %.0f s; stopping it", timeout)
+            self._kill()
+            return await answer  # the reader fails it, and every page the worker held
 
-    async def stop(self) -> None:
+    async def stop(self, timeout: float) -> None:
         assert self.process.stdin is not None
         self.process.stdin.close()
-        await self.process.wait()
+        try:
+            await asyncio.wait_for(self.process.wait(), timeout)
+        except TimeoutError:
+            self._kill()
+            await self.process.wait()
         await self._reader
+
+    def _kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):  # it exited meanwhile
+            self.process.kill()
 
     async def _read_answers(self) -> None:
         assert self.process.stdout is not None

@@ -68,7 +68,8 @@ article_not_exported = object()
 """Signal sent by the spider for an article page it could not turn into a record.
 
 Arguments: ``response`` (its ``meta`` holds ``article_id``) and ``reason`` (``not_article``,
-``not_html``, ``family_unrecognised``; ``out_of_window`` is an outcome by design, no failure).
+``not_html``, ``family_unrecognised``, ``extraction_failed``; ``out_of_window`` is an outcome by
+design, no failure).
 """
 
 # Outcomes of an article page that are by design, not failures.

@@ -119,8 +119,29 @@ def test_a_page_that_kills_its_worker_twice_fails_alone() -> None:
             await pool.close()
 
     failure, after, restarts = asyncio.run(scenario())
-    assert isinstance(failure, ExtractionFailed) and "killed an extraction process twice" in str(failure)
+    assert isinstance(failure, ExtractionFailed) and "took two extraction processes down" in str(failure)
     assert after.native_id == str(gold["id"]) and restarts == 2
+
+
+def test_a_worker_holding_a_page_too_long_is_replaced() -> None:
+    """A worker that stops answering (SIGSTOP: as a page that never finishes) is killed after the
+    page timeout; the page comes back from its replacement."""
+    gold = next(gold for gold in gold_records("egov-short") if gold["visible"])
+    page = (article_file("egov-short", gold).read_bytes(), gold["url"])
+
+    async def scenario() -> tuple[Article, int, bool]:
+        pool = ExtractionPool(1, page_timeout=1.0)
+        try:
+            await pool.article(*page, "utf-8", CONTEXT)
+            (stuck,) = pool.pids
+            os.kill(stuck, signal.SIGSTOP)
+            article = await pool.article(*page, "utf-8", CONTEXT)
+            return article, pool.restarts, stuck in pool.pids
+        finally:
+            await pool.close()
+
+    article, restarts, stuck_still_there = asyncio.run(scenario())
+    assert article.native_id == str(gold["id"]) and restarts == 1 and not stuck_still_there
 
 
 def test_closing_stops_the_workers() -> None:

@@ -48,7 +48,7 @@ COVERAGE_FIELDS = (
 # Failures that are about the page, not the request: left out of the error rate.
 _PAGE_REASONS = frozenset({
     "not_article", "not_html", "family_unrecognised", "rejected", "pipeline_error", "spider_error",
-    "offsite", "private_address", "blocked_endpoint", "robots_txt",
+    "extraction_failed", "offsite", "private_address", "blocked_endpoint", "robots_txt",
 })  # fmt: skip
 
 

@@ -30,7 +30,7 @@ from twisted.python.failure import Failure
 from newsspider.dates import parse_iso
 from newsspider.encoding import decode_page, is_utf8
 from newsspider.extraction import NotAnArticle, PageContext, article_from_page
-from newsspider.extraction_pool import ExtractionPool, extraction_processes
+from newsspider.extraction_pool import ExtractionFailed, ExtractionPool, extraction_processes
 from newsspider.failures import article_not_exported
 from newsspider.feeds import DEFAULT_FEED_OPTIONS, DEFAULT_FEED_URI, local_feeds, run_timestamp
 from newsspider.incremental import DateWindow, ListingWalk, RefreshPolicy
@@ -276,6 +276,10 @@ class PortalSpider(scrapy.Spider):
             self.logger.warning("not an article page: %s", page.url)
             self._count("not_article")
             raise _NoRecord("not_article") from None
+        except ExtractionFailed as failure:
+            self.logger.error("%s", failure)
+            self._count("extraction_failed")
+            raise _NoRecord("extraction_failed") from None
         if article.encoding_detected != page.encoding:  # read there; _decoded counts it in-process
             self._count(f"encoding/{article.encoding_detected}")
         return article
