@@ -6,7 +6,7 @@ in ``newsspider/schema/`` documents and validates the same fields; a test keeps 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -50,17 +50,15 @@ class Article:
     extractor: str | None = None
 
 
-_FIELD_NAMES = tuple(f.name for f in fields(Article))
-
-
 def record_of(item: Any) -> dict[str, Any]:
     """Return an item's fields as a dict that shares its values: read it, do not change it.
 
     ``ItemAdapter.asdict`` deep-copies every nested list and dict, a fifth of a millisecond per
-    article; validation, the health check and the loaders only read the record.
+    article; validation, the health check, the exporter and the loaders only read the record. An
+    Article's instance dict holds exactly its fields, in their order (a dataclass sets them all).
     """
     if isinstance(item, Article):
-        return {name: getattr(item, name) for name in _FIELD_NAMES}
+        return dict(vars(item))
     if isinstance(item, dict):
         return item
     return ItemAdapter(item).asdict()
