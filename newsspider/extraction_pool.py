@@ -13,8 +13,8 @@ the crawl process, so what reaches them does not change.
 
 A worker is ``python -m newsspider.extraction_pool`` talking length-prefixed pickles over its
 stdin and stdout, read and written by the crawl's event loop (asyncio streams). That costs the
-crawl process ~0.1 ms per page; ``concurrent.futures`` costs ~0.3 ms in the GIL hand-offs of its
-two helper threads, a tenth of what Scrapy itself spends on a page. A worker that dies (killed,
+crawl process ~0.15 ms per page, where ``concurrent.futures`` cost ~0.45 ms in the GIL hand-offs
+of its two helper threads (Scrapy itself spends ~2.6 ms on a page). A worker that dies (killed,
 out of memory, a crash in a C library) or holds a page longer than ``PAGE_TIMEOUT`` (a page that
 sends lxml or a regex into a near-endless loop) is killed and replaced, and the pages it held are
 tried once more; a page that takes two workers down is left out, with its reason in the crawl's
