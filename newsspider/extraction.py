@@ -84,10 +84,7 @@ def finished_article(body: bytes, url: str, declared_encoding: str, context: Pag
         sel, url, site=context.site, family=context.family, utc_offset=context.utc_offset,
         profile=context.profile, encoding=encoding,
     )  # fmt: skip
-    record = record_of(article)
-    clean_record(record)
-    normalize_record(record)
-    return Article(**record)
+    return Article(**_finished(article))
 
 
 def extract(
@@ -101,8 +98,16 @@ def extract(
     family = family or detect_family(sel)
     if family is None:
         raise NotAnArticle(f"{url}: no known CMS family recognised")
-    # a fresh dict sharing the article's values: the stages replace values, never change them
-    record = record_of(article_from_page(sel, url, site=site, family=family))
+    return _finished(article_from_page(sel, url, site=site, family=family))
+
+
+def _finished(article: Article) -> dict[str, Any]:
+    """Return the record of a raw article after the clean and normalize stages.
+
+    The record is a fresh dict sharing the article's values: the stages replace values, never
+    change them in place.
+    """
+    record = record_of(article)
     clean_record(record)
     normalize_record(record)
     return record
