@@ -13,6 +13,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Hashable, Iterable
+from typing import TypeVar
 
 from newsspider.text.normalize import normalize_text
 
@@ -163,8 +164,10 @@ def record_codes(title: str | None, summary: str | None, body_text: str | None) 
         stop = end if stop < 0 else stop
         lead = normalize_text(text[begin:stop])
         begin = stop + 1
-    tokens = title.split() + _strip_lead_prefix(lead).split() + text[begin:end].split()
-    return b"".join(map(_RECORD_TOKEN_CODES.__getitem__, tokens))
+    # Split as UTF-8: bytes are ~25% cheaper to split and look up than str. bytes.split() leaves
+    # the non-ASCII spaces inside tokens, where key_words splits them off as str.split() would.
+    words = " ".join((title, _strip_lead_prefix(lead), text[begin:end])).encode("utf-8", "surrogatepass")
+    return b"".join(map(_RECORD_TOKEN_CODES.__getitem__, words.split()))
 
 
 _LONG_WAY = "&\r\x1c\x1d\x1e\x85\u2028\u2029"
@@ -200,18 +203,21 @@ def key_codes(text: str) -> bytes:
     return b"".join(map(_TOKEN_CODES.__getitem__, text.split()))
 
 
-class _TokenCodes(dict[str, bytes]):
+_Token = TypeVar("_Token", str, bytes)
+
+
+class _TokenCodes(dict[_Token, bytes]):
     """Token -> its key words' lanes, made on first lookup (``__missing__``).
 
     A miss is handled inside the C lookup of ``map``: every text has a few new tokens (numbers,
     names), and catching a KeyError meant looking its tokens up twice (~30 us a text).
     """
 
-    def __init__(self, words: Callable[[str], list[bytes]]) -> None:
+    def __init__(self, words: Callable[[_Token], list[bytes]]) -> None:
         super().__init__()
-        self.words = words
+        self.words: Callable[[_Token], list[bytes]] = words
 
-    def __missing__(self, token: str) -> bytes:
+    def __missing__(self, token: _Token) -> bytes:
         if len(self) > _MAX_TOKENS:
             self.clear()
         words = self.words(token)
@@ -220,9 +226,11 @@ class _TokenCodes(dict[str, bytes]):
         return codes
 
 
-_TOKEN_CODES = _TokenCodes(key_words)
+_TOKEN_CODES: _TokenCodes[str] = _TokenCodes(key_words)
 # A token of a text without "&", as normalize_text would leave it (it never looks across whitespace).
-_RECORD_TOKEN_CODES = _TokenCodes(lambda token: key_words(normalize_text(token)))
+_RECORD_TOKEN_CODES: _TokenCodes[bytes] = _TokenCodes(
+    lambda token: key_words(normalize_text(token.decode("utf-8", "surrogatepass")))
+)
 _MAX_TOKENS = 1 << 18  # ~40 MB; past it the cache starts again
 _LANE = 16
 
