@@ -444,6 +444,8 @@ class SyntheticPortal:
 class SyntheticPortalServer(LoopbackServer):
     """A :class:`SyntheticPortal` served on 127.0.0.1 (see :class:`LoopbackServer`)."""
 
+    blocking_respond = False  # a bisection and a page render: answered on the server's loop
+
     def __init__(self, portal: SyntheticPortal, host: str = "127.0.0.1", port: int = 0) -> None:
         super().__init__(host, port)
         self.portal = portal

@@ -23,9 +23,15 @@ class Echo(LoopbackServer):
         return 200, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))], body
 
 
-@pytest.fixture
-def server() -> Iterator[Echo]:
-    with Echo() as echo:
+class LoopEcho(Echo):
+    """The same, answered on the server's loop rather than on its pool of threads."""
+
+    blocking_respond = False
+
+
+@pytest.fixture(params=[Echo, LoopEcho])
+def server(request: pytest.FixtureRequest) -> Iterator[Echo]:
+    with request.param() as echo:
         yield echo
 
 
