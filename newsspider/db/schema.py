@@ -156,16 +156,6 @@ _TOAST = """
 ALTER TABLE articles SET (toast_tuple_target = 8160);
 """
 
-# PostgreSQL: a row longer than toast_tuple_target still has its texts compressed, and lz4 does
-# that several times faster than the default pglz, for a slightly larger result. SQLite stores
-# text as it is.
-_LZ4 = """
-ALTER TABLE articles ALTER COLUMN body_html SET COMPRESSION lz4, ALTER COLUMN body_text SET COMPRESSION lz4,
-    ALTER COLUMN summary SET COMPRESSION lz4, ALTER COLUMN images SET COMPRESSION lz4;
-ALTER TABLE article_versions ALTER COLUMN body_html SET COMPRESSION lz4,
-    ALTER COLUMN body_text SET COMPRESSION lz4, ALTER COLUMN summary SET COMPRESSION lz4;
-"""
-
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -179,7 +169,6 @@ MIGRATIONS: tuple[Migration, ...] = (
         _HISTORY.format(create_view="CREATE VIEW IF NOT EXISTS", true=1, false=0),
         _HISTORY.format(create_view="CREATE OR REPLACE VIEW", true="TRUE", false="FALSE") + _TOAST,
     ),
-    Migration(3, "PostgreSQL texts compressed with lz4", "-- SQLite stores text as it is", _LZ4),
 )
 
 MIGRATIONS_TABLE = {

@@ -174,25 +174,6 @@ def test_migrations_apply_once(db: Database) -> None:
     assert [v for (v,) in versions] == [m.version for m in MIGRATIONS]
 
 
-def test_postgresql_compresses_long_texts_with_lz4(
-    db: Database, real_records: Records, tmp_path: Path
-) -> None:
-    """Migration 3: a row past toast_tuple_target has its texts compressed, with lz4, read back exact."""
-    if db.dialect != "postgresql":
-        pytest.skip("SQLite stores text uncompressed")
-    paragraphs = (f"Đoạn {n}: Hòa Bình, khỏe mạnh, thủy lợi." for n in range(600))
-    long = real_records[0] | {"body_text": "\n\n".join(paragraphs)}
-    edited = _edited(long, body_text=long["body_text"] + "\n\nĐoạn sửa.")
-    load_files(db, [str(write_jsonl(tmp_path / "v1.jsonl", [long]))])
-    load_files(db, [str(write_jsonl(tmp_path / "v2.jsonl", [edited]))])
-    assert db.execute("SELECT pg_column_compression(body_text), body_text FROM articles") == [
-        ("lz4", edited["body_text"])
-    ]
-    assert db.execute("SELECT pg_column_compression(body_text), body_text FROM article_versions") == [
-        ("lz4", long["body_text"])
-    ]
-
-
 def test_a_database_of_the_first_schema_upgrades(db_url: str, real_records: Records, tmp_path: Path) -> None:
     """Migration 2: of the texts the first schema stored twice, the superseded ones stay."""
     original, other = real_records[0], real_records[1]
@@ -211,9 +192,7 @@ def test_a_database_of_the_first_schema_upgrades(db_url: str, real_records: Reco
             old.insert("article_versions", VERSION_COLUMNS, [row[:-1] for row in history])
         assert len(old.execute("SELECT 1 FROM article_versions")) == 3
     with connect(db_url) as db:
-        assert [v for (v,) in db.execute("SELECT version FROM schema_migrations")] == [
-            m.version for m in MIGRATIONS
-        ]
+        assert [v for (v,) in db.execute("SELECT version FROM schema_migrations")] == [1, 2]
         assert db.execute("SELECT article_id, content_hash FROM article_versions") == [
             (original["id"], original["content_hash"])
         ]
