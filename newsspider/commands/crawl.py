@@ -8,13 +8,18 @@ status when nothing was fetched or too many requests failed (``newsspider/failur
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from newsspider.fleet.run import NoActiveSite
+
 __all__ = ["Command", "FAILED_RUN_EXIT_CODE"]
 
 FAILED_RUN_EXIT_CODE = 3
+logger = logging.getLogger(__name__)
 
 
 class Command(ScrapyCrawlCommand):
@@ -32,9 +37,23 @@ class Command(ScrapyCrawlCommand):
                 check(crawler.settings, **opts.spargs)
             except ValueError as error:
                 raise UsageError(str(error), print_help=False) from None
-        self.crawler_process.crawl(crawler, **opts.spargs)
+        started = self.crawler_process.crawl(crawler, **opts.spargs)
+        if isinstance(started, asyncio.Task):
+            started.add_done_callback(_report_no_site)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
         elif crawler.stats is not None and crawler.stats.get_value("newsspider/failure"):
             self.exitcode = FAILED_RUN_EXIT_CODE
+
+
+def _report_no_site(task: asyncio.Task[None]) -> None:
+    """Log a fleet worker that found no site to crawl in one line: a scheduled worker's quiet hour,
+    not a crash (it still exits 1). Any other failure to start keeps asyncio's traceback."""
+    if task.cancelled():
+        return
+    error = task.exception()  # retrieved: asyncio no longer logs it as never retrieved
+    if isinstance(error, NoActiveSite):
+        logger.error("%s", error)
+    elif error is not None:
+        logger.error("the crawl could not start", exc_info=error)

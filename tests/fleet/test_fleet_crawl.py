@@ -93,6 +93,14 @@ def test_three_workers_export_every_article_exactly_once(tmp_path: Path, redis_u
     assert redis.Redis.from_url(redis_url).smembers("newsspider:sites") == set()
 
 
+def test_a_worker_with_no_site_to_crawl_says_so_in_one_line(tmp_path: Path, redis_url: str) -> None:
+    (code,) = wait_all([start_worker(tmp_path, redis_url, "idle")])
+    log = _logs(tmp_path, ["idle"])
+    assert code == 1
+    assert "ERROR: no site to crawl in the fleet within 1 s (newsspider enqueue SITE)" in log
+    assert "Traceback" not in log
+
+
 def test_the_fleet_never_exceeds_the_per_domain_concurrency(tmp_path: Path, redis_url: str) -> None:
     server, counting = _serve(delay=0.05)
     with server:
