@@ -1,15 +1,17 @@
 """Crawl throughput: a full crawl through our pipelines against the same crawl doing no extraction.
 
-Run: ``python3 bench/crawl.py [--articles 10000] [--rounds 1]``. Prints figures; asserts nothing.
+Run: ``python3 bench/crawl.py [--articles 10000] [--rounds 1] [--kinds KIND ...]``. Prints
+figures; asserts nothing.
 
 A synthetic NukeViet portal (``newsspider.demo.synthetic``, pages cut from the fixture capture) is
-served by its own process on 127.0.0.1, and crawled twice per round, in separate processes, with
-the same settings (no politeness delays, 16 concurrent requests, a full run):
+served by its own process on 127.0.0.1, and crawled once per kind and round, each crawl in its own
+process, with the same settings (no politeness delays, 16 concurrent requests, a full run):
 
 - ``portal``: ``scrapy crawl portal`` — discovery, then every article parsed, cleaned,
   normalized, validated, deduplicated and written to the JSON Lines feed;
-- ``portal+1``: the same with ``NEWSSPIDER_EXTRACTION_PROCESSES=1``: article pages parsed, cleaned
-  and normalized in one other process (``newsspider.extraction_pool``), the rest as above;
+- ``portal+1`` (``portal+N``): the same with ``NEWSSPIDER_EXTRACTION_PROCESSES=1`` (N): article
+  pages parsed, cleaned and normalized in other processes (``newsspider.extraction_pool``), the
+  rest as above;
 - ``no-op``: ``bench/noop_spider.py`` (``scrapy runspider``), the portal spider with an article
   callback that does nothing: the same requests through the same downloader stack, so its
   throughput is Scrapy's own ceiling for this crawl on this machine.
@@ -21,8 +23,8 @@ the same settings (no politeness delays, 16 concurrent requests, a full run):
 Pages are every response Scrapy received (robots.txt, sitemaps, feeds, listings, redirects,
 articles); pages/s is over Scrapy's own ``elapsed_time_seconds``. CPU is the crawl process's user
 + system time from "Spider opened" to its exit (start-up, mostly imports, is left out), its
-extraction processes included. The
-server's CPU share is printed too: near 100 % of a core, the server, not the crawler, sets the pace.
+extraction processes included. The server's CPU share is printed too: near 100 % of a core, the
+server, not the crawler, would set the pace.
 """
 
 from __future__ import annotations
