@@ -14,8 +14,6 @@ import logging
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from newsspider.fleet.run import NoActiveSite
-
 __all__ = ["Command", "FAILED_RUN_EXIT_CODE"]
 
 FAILED_RUN_EXIT_CODE = 3
@@ -50,6 +48,8 @@ class Command(ScrapyCrawlCommand):
 def _report_no_site(task: asyncio.Task[None]) -> None:
     """Log a fleet worker that found no site to crawl in one line: a scheduled worker's quiet hour,
     not a crash (it still exits 1). Any other failure to start keeps asyncio's traceback."""
+    from newsspider.fleet.run import NoActiveSite  # here: only a crawl that failed to start needs redis
+
     if task.cancelled():
         return
     error = task.exception()  # retrieved: asyncio no longer logs it as never retrieved

@@ -5,9 +5,9 @@ the HTTP plumbing, the thread, the access log and the context-manager lifecycle 
 
 It speaks HTTP/1.0 as ``http.server`` does (one request per connection, closed after the
 answer), with connections on an asyncio loop and :meth:`LoopbackServer.respond` on a pool of
-threads, unless a subclass says it never blocks. ``http.server`` started a
-thread and ran the email package's header parser for every request: ~0.7 ms of CPU a page,
-which on a 2-core machine the benchmarks' crawls had to share with it (bench/crawl.py).
+threads, unless a subclass says it never blocks. ``http.server`` started a thread and ran the
+email package's header parser for every request: ~0.8 ms of CPU a page, which on a 2-core
+machine the benchmarks' crawls had to share with it (docs/performance.md).
 """
 
 from __future__ import annotations
