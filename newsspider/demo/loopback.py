@@ -143,10 +143,7 @@ class LoopbackServer:
         self._record(method, target, status, _header(header_lines, b"user-agent"))
         if os.environ.get("NEWSSPIDER_FIXTURE_SERVER_LOG") == "1":
             print(f'{self.origin} "{request_line.decode("latin-1")}" {status} -', file=sys.stderr)
-        lines = [_status_line(status), f"Server: {_SERVER}", f"Date: {formatdate(usegmt=True)}"]
-        lines += [f"{name}: {value}" for name, value in headers]
-        head_out = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        return head_out + body if method == "GET" else head_out
+        return _response(status, headers, body if method == "GET" else b"")
 
     def _record(self, method: str, target: str, status: int, user_agent: str) -> None:
         with self._log_lock:
@@ -171,13 +168,16 @@ def _header(lines: bytes, name: bytes) -> str:
     return ""
 
 
-def _status_line(status: int) -> str:
+def _response(status: int, headers: Headers, body: bytes) -> bytes:
+    """Return an HTTP/1.0 response: status line, the headers http.server sent, ``headers``, body."""
     try:
         phrase = HTTPStatus(status).phrase
     except ValueError:
         phrase = ""
-    return f"HTTP/1.0 {status} {phrase}"
+    lines = [f"HTTP/1.0 {status} {phrase}", f"Server: {_SERVER}", f"Date: {formatdate(usegmt=True)}"]
+    lines += [f"{name}: {value}" for name, value in headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
 def _status_only(status: HTTPStatus) -> bytes:
-    return f"{_status_line(status)}\r\nServer: {_SERVER}\r\nContent-Length: 0\r\n\r\n".encode("latin-1")
+    return _response(status, [("Content-Length", "0")], b"")

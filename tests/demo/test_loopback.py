@@ -35,10 +35,14 @@ def server(request: pytest.FixtureRequest) -> Iterator[Echo]:
         yield echo
 
 
+def address(server: LoopbackServer) -> tuple[str, int]:
+    host, port = server.origin.removeprefix("http://").split(":")
+    return host, int(port)
+
+
 def raw(server: LoopbackServer, request: bytes) -> bytes:
     """Send ``request`` as it is; return everything the server sends until it closes."""
-    host, port = server.origin.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=10) as conn:
+    with socket.create_connection(address(server), timeout=10) as conn:
         conn.sendall(request)
         chunks = []
         while chunk := conn.recv(65536):
@@ -105,8 +109,7 @@ def test_urllib_and_concurrent_clients_are_served(server: Echo) -> None:
 
 def test_stop_does_not_wait_for_a_client_that_never_finishes_its_request() -> None:
     server = Echo().start()
-    host, port = server.origin.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=10) as idle:
+    with socket.create_connection(address(server), timeout=10) as idle:
         idle.sendall(b"GET /never-finished HTTP/1.0\r\n")
         time.sleep(0.3)  # accepted and waiting for the rest of its request
         server.stop()
@@ -117,4 +120,4 @@ def test_stop_does_not_wait_for_a_client_that_never_finishes_its_request() -> No
         assert answer == b""  # dropped, not answered
     server.stop()  # idempotent
     with pytest.raises(OSError):
-        socket.create_connection((host, int(port)), timeout=2)
+        socket.create_connection(address(server), timeout=2)
